@@ -1,0 +1,1 @@
+"""github-webhook-server: GitHub webhook intake and pull-request automation."""

@@ -1,0 +1,1 @@
+"""Pytest fixtures that serve the fake GitHub (filled in by the fake GitHub work)."""
