@@ -1,0 +1,80 @@
+"""Per-token request pacing after GitHub's secondary-rate-limit guidance.
+
+Bounded concurrent requests per token, and content-creating requests (POST/PATCH/PUT/DELETE) capped
+per minute with a small burst allowance. Shared by every delivery; used from worker threads.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True)
+class PacerLimits:
+    """Limits applied to each credential separately."""
+
+    max_concurrent: int = 10
+    writes_per_minute: float = 80.0
+    write_burst: int = 20
+
+
+@dataclass
+class _WriteBucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class _CredentialGate:
+    concurrency: threading.BoundedSemaphore
+    bucket: _WriteBucket
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RequestPacer:
+    """Blocks the calling worker thread until a request for `credential` may be sent."""
+
+    def __init__(self, limits: PacerLimits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits or PacerLimits()
+        self._clock = clock
+        self._gates: dict[str, _CredentialGate] = {}
+        self._lock = threading.Lock()
+
+    def _gate(self, credential: str) -> _CredentialGate:
+        with self._lock:
+            gate = self._gates.get(credential)
+            if gate is None:
+                gate = _CredentialGate(
+                    concurrency=threading.BoundedSemaphore(self.limits.max_concurrent),
+                    bucket=_WriteBucket(tokens=float(self.limits.write_burst), updated=self._clock()),
+                )
+                self._gates[credential] = gate
+            return gate
+
+    def _wait_for_write_slot(self, gate: _CredentialGate) -> None:
+        rate = self.limits.writes_per_minute / 60.0
+        while True:
+            with gate.lock:
+                now = self._clock()
+                bucket = gate.bucket
+                bucket.tokens = min(float(self.limits.write_burst), bucket.tokens + (now - bucket.updated) * rate)
+                bucket.updated = now
+                if bucket.tokens >= 1.0:
+                    bucket.tokens -= 1.0
+                    return
+                wait = (1.0 - bucket.tokens) / rate
+            time.sleep(wait)
+
+    def acquire(self, credential: str, method: str) -> None:
+        """Wait for a concurrency slot (and a write slot for content-creating methods)."""
+        gate = self._gate(credential)
+        if method.upper() in WRITE_METHODS:
+            self._wait_for_write_slot(gate)
+        gate.concurrency.acquire()
+
+    def release(self, credential: str) -> None:
+        """Free the concurrency slot taken by `acquire`."""
+        self._gate(credential).concurrency.release()

@@ -1,0 +1,112 @@
+"""`POST /webhook_server`: validate, persist, answer. Never calls GitHub; processing happens later."""
+
+import logging
+from typing import Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from webhook_server.libs.ip_allowlist import IpAllowlist
+from webhook_server.web.intake_checks import (
+    MAX_BODY_BYTES,
+    AcceptedDelivery,
+    IntakeRejectedError,
+    check_declared_length,
+    check_signature,
+    parse_client_ip,
+    parse_payload,
+    require_event,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+STORED_HEADERS = ("x-github-delivery", "x-github-hook-id", "x-github-hook-installation-target-id", "user-agent")
+UNKNOWN_DELIVERY = "unknown-delivery"
+
+
+class DeliverySink(Protocol):
+    """Where validated deliveries go: returns True when newly queued, False for a duplicate."""
+
+    async def accept(self, delivery: AcceptedDelivery) -> bool: ...
+
+
+class PersistFailedError(Exception):
+    """The ledger could not store the delivery; GitHub must see a failure to redeliver."""
+
+
+class IntakeSettings(Protocol):
+    """The parts of the live config that intake reads on every request."""
+
+    @property
+    def webhook_secret(self) -> str | None: ...
+
+
+router = APIRouter()
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise IntakeRejectedError(413, "Payload too large")
+            chunks.append(chunk)
+    except OSError:
+        raise IntakeRejectedError(400, "Failed to read request body") from None
+    return b"".join(chunks)
+
+
+def _check_source(request: Request, allowlist: IpAllowlist) -> None:
+    if not allowlist.enabled:
+        return
+    address = parse_client_ip(request.client.host if request.client else None)
+    if not allowlist.contains(address):
+        raise IntakeRejectedError(403, f"{address} IP is not a valid ip in allowlist IPs")
+
+
+async def _validate(request: Request) -> AcceptedDelivery:
+    state = request.app.state
+    _check_source(request, state.ip_allowlist)
+    event = require_event(request.headers.get("x-github-event"))
+    check_declared_length(request.headers.get("content-length"))
+    body = await _read_body(request)
+    settings: IntakeSettings = state.config_provider()
+    check_signature(settings.webhook_secret, body, request.headers.get("x-hub-signature-256"))
+    payload = parse_payload(body)
+    headers = {name: request.headers[name] for name in STORED_HEADERS if name in request.headers}
+    return AcceptedDelivery(
+        header_delivery_id=request.headers.get("x-github-delivery") or None,
+        event=event,
+        headers=headers,
+        body=body,
+        payload=payload,
+    )
+
+
+@router.post("/webhook_server", tags=["mcp_exclude"])
+@router.post("/webhook_server/", include_in_schema=False)
+async def receive_webhook(request: Request) -> JSONResponse:
+    """Accept one GitHub delivery: validate it, persist it, queue it."""
+    try:
+        delivery = await _validate(request)
+    except IntakeRejectedError as rejection:
+        request.app.state.on_rejected(rejection.status_code)
+        return JSONResponse(status_code=rejection.status_code, content={"detail": rejection.detail})
+    sink: DeliverySink = request.app.state.delivery_sink
+    try:
+        queued = await sink.accept(delivery)
+    except PersistFailedError:
+        LOGGER.exception("Failed to persist webhook delivery %s", delivery.header_delivery_id)
+        request.app.state.on_rejected(503)
+        return JSONResponse(status_code=503, content={"detail": "Failed to persist webhook delivery"})
+    return JSONResponse(
+        status_code=200,
+        content={
+            "status": 200,
+            "message": "Webhook queued for processing" if queued else "Webhook already received",
+            "delivery_id": delivery.header_delivery_id or UNKNOWN_DELIVERY,
+            "event_type": delivery.event,
+        },
+    )
