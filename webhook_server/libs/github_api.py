@@ -1,0 +1,117 @@
+"""`GithubWebhook`: the per-delivery context and pipeline — early exits, repository and PR resolution,
+draft and staleness rules, then routing to the event's handler."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from github import Github
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from webhook_server.libs.config import RepositoryConfig, ServerConfig, repository_config
+from webhook_server.libs.delivery import Delivery
+from webhook_server.libs.early_exits import early_exit
+from webhook_server.libs.github_auth import TOKEN_CHOICES, TokenChoices, choose_token
+from webhook_server.libs.handlers.registry import handler_for
+from webhook_server.libs.pr_resolution import resolve_pull_request, stale_sha
+from webhook_server.libs.repository_context import GithubAccess, LocalConfig, RepositoryContext
+from webhook_server.utils.context import DeliveryContext
+
+LOGGER = logging.getLogger(__name__)
+
+
+class RepositoryNotFoundInConfigError(Exception):
+    """The delivery's repository has no entry in config.yaml."""
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    """How the lane phase ended: `processed`, or the `skipped:*` reason."""
+
+    outcome: str
+
+    @property
+    def skipped(self) -> bool:
+        return self.outcome.startswith("skipped:")
+
+
+PROCESSED = PipelineOutcome("processed")
+
+
+class GithubWebhook:
+    """Everything one delivery's handlers need, resolved stage by stage."""
+
+    def __init__(self, delivery: Delivery, config: ServerConfig, access: GithubAccess, ctx: DeliveryContext) -> None:
+        self.delivery = delivery
+        self.config = config
+        self.access = access
+        self.ctx = ctx
+        self.event = delivery.event
+        self.payload: dict[str, Any] = delivery.payload
+        self.action: str | None = self.payload.get("action")
+        self.repo_context: RepositoryContext
+        self.repo_config: RepositoryConfig
+        self.local_config: LocalConfig
+        self.github: Github
+        self.repository: Repository
+        self.pull_request: PullRequest | None = None
+
+    async def process(self) -> PipelineOutcome:
+        """Run the pipeline stages in order; return why it stopped, or that it was processed."""
+        async with self.ctx.step("webhook_routing", event_type=self.event) as step:
+            reason = early_exit(self.event, self.payload)
+            if reason is None:
+                await self._resolve_repository()
+                reason = await self._resolve_pull_request()
+            if reason is not None:
+                step.data["skipped"] = reason
+                LOGGER.info("Skipping %s delivery: %s", self.event, reason)
+                return PipelineOutcome(reason)
+        await handler_for(self.event)(self).process_event()
+        return PROCESSED
+
+    async def _resolve_repository(self) -> None:
+        entry = self.config.find_repository(self.delivery.repository_full_name)
+        if entry is None:
+            raise RepositoryNotFoundInConfigError("Repository not found in configuration")
+        server_view = repository_config(self.config, entry)
+        self.repo_context = self.access.repository(entry, server_view.github_tokens, server_view.github_app_id)
+        pooled = self.repo_context.pooled
+        TOKEN_CHOICES.set(TokenChoices())
+        await pooled.probe()
+        token = choose_token(pooled.pool)
+        self.ctx.api_user = token.login or ""
+        self.ctx.initial_rate_limit = token.remaining
+        self.github = pooled.github
+        self.repository = self.github.get_repo(entry.full_name, lazy=True)
+        async with self.ctx.step("repo_config"):
+            self.local_config = await self.repo_context.load_local_config()
+            if self.local_config.errors:
+                LOGGER.error("Ignoring invalid .github-webhook-server.yaml: %s", "; ".join(self.local_config.errors))
+        self.repo_config = repository_config(self.config, entry, self.local_config.document)
+        if self.repo_config.ignored_local_keys:
+            LOGGER.warning("Keys not honoured in .github-webhook-server.yaml: %s", self.repo_config.ignored_local_keys)
+
+    async def _resolve_pull_request(self) -> str | None:
+        if self.event == "push":
+            return None
+        resolution = await resolve_pull_request(self.repository, self.event, self.payload)
+        if resolution.stale:
+            return "skipped:stale"
+        pull = resolution.pull_request
+        if pull is None:
+            return "skipped:no-pr"
+        self.pull_request = pull
+        self.ctx.pr_number = pull.number
+        self.ctx.pr_title = pull.title
+        self.ctx.pr_author = pull.user.login
+        if pull.draft and not self._processed_on_draft():
+            return "skipped:draft"
+        expected = stale_sha(self.event, self.payload)
+        if expected is not None and not resolution.head_matched and expected != pull.head.sha:
+            return "skipped:stale"
+        return None
+
+    def _processed_on_draft(self) -> bool:
+        return (self.event == "pull_request" and self.action == "closed") or self.event == "issue_comment"

@@ -1,0 +1,131 @@
+"""The running server's services and their start/stop order: logging, ledger, GitHub access,
+dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`."""
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from webhook_server.libs.config import ConfigWatcher, ServerConfig, repository_config
+from webhook_server.libs.delivery import RecordStatus
+from webhook_server.libs.delivery_runner import DeliveryRunner
+from webhook_server.libs.dispatcher import Dispatcher
+from webhook_server.libs.github_transport import install_transport
+from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
+from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.merge_evaluations import MergeEvaluations
+from webhook_server.libs.repository_context import GithubAccess
+from webhook_server.libs.rules.ordering import ordering_key
+from webhook_server.utils import github_retry
+from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
+from webhook_server.utils.masking import SECRETS
+from webhook_server.web.intake import PersistFailedError
+from webhook_server.web.intake_checks import AcceptedDelivery
+
+LOGGER = logging.getLogger(__name__)
+
+LEDGER_FILE = "webhook-ledger.sqlite3"
+
+
+def allowlist_sources(config: ServerConfig) -> AllowlistSources:
+    return AllowlistSources(
+        github_meta_url=f"{config.github_api_url}/meta" if config.verify_github_ips else None,
+        cloudflare_url=CLOUDFLARE_IPS_URL if config.verify_cloudflare_ips else None,
+    )
+
+
+class ServerRuntime:
+    """Owns every long-lived service of one server process."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.data_dir = config.data_dir
+        self.logs = LoggingRuntime(self.data_dir / "logs", self.log_settings)
+        self.ip_allowlist = IpAllowlist(allowlist_sources(config))
+        self.watcher = ConfigWatcher(self.data_dir, config, self._on_config_change)
+        self.access = GithubAccess(config, config.private_key_path.read_text())
+        self.ledger: Ledger
+        self.dispatcher: Dispatcher
+        self.evaluations: MergeEvaluations
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def current_config(self) -> ServerConfig:
+        return self.watcher.current
+
+    def log_settings(self, repository_full_name: str | None) -> LogSettings:
+        """Effective logging keys for a record (per repository when the record belongs to one)."""
+        config = self.watcher.current
+        entry = config.find_repository(repository_full_name) if repository_full_name else None
+        if entry is None:
+            return LogSettings(config.log_level, config.log_file, config.mask_sensitive_data)
+        view = repository_config(config, entry)
+        return LogSettings(view.log_level, view.log_file, view.mask_sensitive_data)
+
+    async def start(self) -> None:
+        """Bring services up; the listener is already accepting when this runs (lifespan)."""
+        self.logs.start()
+        for secret in self.config.all_secret_values():
+            SECRETS.add(secret)
+        if self.config.webhook_secret is None:
+            LOGGER.warning("webhook-secret is not set: webhook payloads are trusted without signature verification")
+        install_transport()
+        github_retry.configure(threads=max(32, self.config.max_workers * 4))
+        if self.ip_allowlist.enabled:
+            await self.ip_allowlist.load()
+            self._spawn(self.ip_allowlist.refresh_forever())
+        self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
+        runner = DeliveryRunner(self.current_config, self.access, self.logs)
+        self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=runner)
+        self.evaluations = MergeEvaluations(self.dispatcher)
+        await self.dispatcher.start()
+        self._spawn(self.watcher.run())
+        self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
+        self._spawn(self.logs.retention_loop(self.config.log_retention_days))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.append(asyncio.create_task(coroutine))
+
+    async def stop(self) -> None:
+        """Stop in reverse order: background tasks, dispatcher (grace period), ledger, logs."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.evaluations.close()
+        await self.dispatcher.stop()
+        await self.ledger.close()
+        self.logs.stop()
+
+    async def accept(self, delivery: AcceptedDelivery) -> bool:
+        """Persist a validated delivery (durably) and hand it to the dispatcher."""
+        payload = delivery.payload
+        try:
+            result = await self.ledger.record(
+                header_delivery_id=delivery.header_delivery_id,
+                event=delivery.event,
+                action=payload.get("action") if isinstance(payload.get("action"), str) else None,
+                repository_full_name=payload["repository"]["full_name"],
+                ordering_key=ordering_key(delivery.event, payload),
+                headers=delivery.headers,
+                body=delivery.body,
+                received_at=datetime.now(UTC),
+            )
+        except (sqlite3.Error, OSError) as error:
+            raise PersistFailedError(str(error)) from error
+        if result.status is RecordStatus.DUPLICATE or result.delivery is None:
+            return False
+        self.dispatcher.submit(result.delivery)
+        return True
+
+    async def _on_config_change(self, old: ServerConfig, new: ServerConfig) -> None:
+        for secret in new.all_secret_values():
+            SECRETS.add(secret)
+        LOGGER.info("Configuration reloaded")
+
+    def record_rejection(self, status_code: int) -> None:
+        """Count a delivery refused at intake (metrics)."""
+        LOGGER.debug("Delivery rejected at intake with status %d", status_code)
