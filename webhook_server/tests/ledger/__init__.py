@@ -1,0 +1,1 @@
+"""Tests of the delivery ledger, the dispatcher and coalesced merge evaluations."""

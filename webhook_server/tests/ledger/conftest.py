@@ -1,0 +1,24 @@
+"""Fixtures of the ledger tests: a real ledger file in a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from webhook_server.libs.ledger import LEDGER_FILE_NAME, Ledger
+
+
+@pytest.fixture
+def ledger_path(tmp_path: Path) -> Path:
+    """Where the test's ledger file lives."""
+    return tmp_path / "data" / LEDGER_FILE_NAME
+
+
+@pytest.fixture
+async def ledger(ledger_path: Path) -> AsyncIterator[Ledger]:
+    """An open ledger on a fresh SQLite file, closed after the test."""
+    opened = await Ledger.open(ledger_path)
+    yield opened
+    await opened.close()
