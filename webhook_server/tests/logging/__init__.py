@@ -1,0 +1,1 @@
+"""Tests of the delivery context, log formats, masking and the log writer."""
