@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by hand that drive the real server and print figures."""
