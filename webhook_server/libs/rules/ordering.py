@@ -1,5 +1,6 @@
-"""Ordering key of a delivery (intake.md §5.1), computed from the payload only at intake."""
+"""Ordering key of a delivery (`intake.md` §5.1), computed at intake from the event name and payload only."""
 
+from collections.abc import Mapping
 from typing import Any
 
 PR_EVENTS = frozenset(
@@ -7,39 +8,53 @@ PR_EVENTS = frozenset(
 )
 
 
-def _based_on(entry: dict[str, Any], repository: dict[str, Any]) -> bool:
-    """True when a `check_run.pull_requests` entry's base repository is the delivery's repository."""
+def _is_this_repository(entry: Mapping[str, Any], repository: Mapping[str, Any]) -> bool:
+    """Whether a `check_run.pull_requests` entry's base repository is the delivery's repository.
+
+    GitHub gives `base.repo` as `{id, url, name}`: compare ids when both are known, else the API URL.
+    """
     base_repo = (entry.get("base") or {}).get("repo") or {}
-    if "id" in base_repo and "id" in repository:
+    if base_repo.get("id") is not None and repository.get("id") is not None:
         return bool(base_repo["id"] == repository["id"])
-    return str(base_repo.get("url", "")).endswith(f"/repos/{repository['full_name']}")
+    url = base_repo.get("url")
+    return isinstance(url, str) and url.endswith(f"/repos/{repository['full_name']}")
 
 
-def _check_run_pr_number(repository: dict[str, Any], check_run: dict[str, Any]) -> int | None:
-    """The PR number when exactly one of the run's PRs has this repository as its base."""
-    entries = [entry for entry in check_run.get("pull_requests") or [] if isinstance(entry, dict)]
-    numbers = [entry.get("number") for entry in entries if _based_on(entry, repository)]
-    return numbers[0] if len(numbers) == 1 and isinstance(numbers[0], int) else None
+def _check_run_key(full_name: str, payload: Mapping[str, Any]) -> str:
+    check_run = payload.get("check_run") or {}
+    numbers = [
+        entry.get("number")
+        for entry in check_run.get("pull_requests") or []
+        if isinstance(entry, Mapping) and _is_this_repository(entry, payload["repository"])
+    ]
+    if len(numbers) == 1 and isinstance(numbers[0], int):
+        return f"pr:{full_name}#{numbers[0]}"
+    return f"sha:{full_name}@{check_run.get('head_sha')}"
 
 
-def _check_run_key(repository: dict[str, Any], check_run: dict[str, Any]) -> str:
-    number = _check_run_pr_number(repository, check_run)
-    if number is not None:
-        return f"pr:{repository['full_name']}#{number}"
-    return f"sha:{repository['full_name']}@{check_run.get('head_sha')}"
+def _pr_number(event: str, payload: Mapping[str, Any]) -> int | None:
+    """The PR number for PR events and for comments on a PR, else None."""
+    if event in PR_EVENTS:
+        pull_request = payload.get("pull_request")
+        return pull_request.get("number") if isinstance(pull_request, Mapping) else None
+    issue = payload.get("issue")
+    if event == "issue_comment" and isinstance(issue, Mapping) and issue.get("pull_request"):
+        return issue.get("number")
+    return None
 
 
-def ordering_key(event: str, payload: dict[str, Any]) -> str:
+def ordering_key(event: str, payload: Mapping[str, Any]) -> str:
     """`pr:`, `sha:`, `ref:` or `repo:` key; deliveries with equal keys run one at a time, in order."""
     full_name = payload["repository"]["full_name"]
-    if event in PR_EVENTS and isinstance(payload.get("pull_request"), dict):
-        return f"pr:{full_name}#{payload['pull_request'].get('number')}"
-    if event == "issue_comment" and (payload.get("issue") or {}).get("pull_request"):
-        return f"pr:{full_name}#{payload['issue'].get('number')}"
-    if event == "check_run" and isinstance(payload.get("check_run"), dict):
-        return _check_run_key(payload["repository"], payload["check_run"])
-    if event == "status":
-        return f"sha:{full_name}@{payload.get('sha')}"
-    if event == "push":
-        return f"ref:{full_name}:{payload.get('ref')}"
-    return f"repo:{full_name}"
+    number = _pr_number(event, payload)
+    if number is not None:
+        key = f"pr:{full_name}#{number}"
+    elif event == "check_run":
+        key = _check_run_key(full_name, payload)
+    elif event == "status":
+        key = f"sha:{full_name}@{payload.get('sha')}"
+    elif event == "push":
+        key = f"ref:{full_name}:{payload.get('ref')}"
+    else:
+        key = f"repo:{full_name}"
+    return key
