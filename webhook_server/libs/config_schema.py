@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator, FormatChecker, ValidationError
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "schema.yaml"
 ROOT_PATH_LABEL = "<root>"
 _PROTECTED_BRANCHES_KEY = "protected-branches"
+MAX_VALUE_REPR = 60
 
 
 @cache
@@ -82,7 +83,15 @@ def _error_lines(error: ValidationError) -> list[tuple[list[str | int], str]]:
         known = schema.get("properties", {})
         extras = [key for key in instance if key not in known]
         return [([*path, key], f"unknown key {key!r} (allowed: {', '.join(known)})") for key in extras]
-    return [(path, error.message)]
+    return [(path, _shortened_message(error))]
+
+
+def _shortened_message(error: ValidationError) -> str:
+    """The error message, with a long offending value abbreviated (jsonschema starts with its repr)."""
+    value_repr = repr(error.instance)
+    if len(value_repr) <= MAX_VALUE_REPR or not error.message.startswith(value_repr):
+        return error.message
+    return f"{value_repr[:MAX_VALUE_REPR]}..." + error.message[len(value_repr) :]
 
 
 def _validate(validator: Draft7Validator, document: object) -> list[tuple[list[str | int], str]]:

@@ -1,0 +1,70 @@
+"""Start the server: load and validate the config (fail fast with a clear message), then run uvicorn."""
+
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from webhook_server.app import create_app
+from webhook_server.libs.config import (
+    ConfigError,
+    ConfigMissingError,
+    ServerConfig,
+    data_dir_from_env,
+    load_config,
+)
+
+EXIT_CONFIG_ERROR = 2
+DEV_MODE_ENV_VAR = "WEBHOOK_SERVER_DEV_MODE"
+DEV_MODE_VALUES = frozenset({"1", "true", "yes"})
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def dev_mode_enabled() -> bool:
+    """`WEBHOOK_SERVER_DEV_MODE` is 1, true or yes (case-insensitive)."""
+    return os.environ.get(DEV_MODE_ENV_VAR, "").strip().casefold() in DEV_MODE_VALUES
+
+
+def app_factory() -> FastAPI:
+    """Build the app from the config on disk (used by uvicorn's reloader in dev mode)."""
+    return create_app(load_config(data_dir_from_env()))
+
+
+def load_or_exit() -> ServerConfig:
+    """The validated config; on any config problem, print it to stderr and exit with code 2."""
+    data_dir = data_dir_from_env()
+    try:
+        return load_config(data_dir)
+    except ConfigMissingError as error:
+        sys.stderr.write(
+            f"Configuration file not found: {error.path}\n"
+            f"Start from examples/config.yaml: copy it to {error.path} and edit it "
+            f"(the data dir is set by WEBHOOK_SERVER_DATA_DIR).\n"
+        )
+    except ConfigError as error:
+        sys.stderr.write(f"Invalid configuration in {data_dir}:\n")
+        sys.stderr.writelines(f"{line}\n" for line in error.errors)
+    raise SystemExit(EXIT_CONFIG_ERROR)
+
+
+def main() -> None:
+    """Validate the config, then serve with one uvicorn worker (auto-reload in dev mode)."""
+    config = load_or_exit()
+    if dev_mode_enabled():
+        uvicorn.run(
+            "entrypoint:app_factory",
+            factory=True,
+            host=config.ip_bind,
+            port=config.port,
+            reload=True,
+            reload_dirs=[str(PROJECT_ROOT / "webhook_server")],
+            app_dir=str(PROJECT_ROOT),
+        )
+        return
+    uvicorn.run(create_app(config), host=config.ip_bind, port=config.port, workers=1)
+
+
+if __name__ == "__main__":
+    main()

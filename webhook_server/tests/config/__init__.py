@@ -1,0 +1,1 @@
+"""Tests of config loading, validation, precedence rules, reload and the entrypoint."""

@@ -1,0 +1,103 @@
+"""`entrypoint.py` as a real subprocess: missing config, invalid config, and a live healthcheck."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from webhook_server.tests.config.support import minimal_config, write_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+ENTRYPOINT = PROJECT_ROOT / "entrypoint.py"
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def entrypoint_env(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "WEBHOOK_SERVER_DEV_MODE"}
+    env["WEBHOOK_SERVER_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run_entrypoint(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ENTRYPOINT)],
+        cwd=PROJECT_ROOT,
+        env=entrypoint_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_missing_config_exits_2_with_one_clear_message(tmp_path: Path) -> None:
+    result = run_entrypoint(tmp_path)
+    assert result.returncode == 2
+    config_path = tmp_path / "config.yaml"
+    assert result.stderr.splitlines() == [
+        f"Configuration file not found: {config_path}",
+        f"Start from examples/config.yaml: copy it to {config_path} and edit it "
+        "(the data dir is set by WEBHOOK_SERVER_DATA_DIR).",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_config_exits_2_listing_every_error(data_dir: Path) -> None:
+    document = minimal_config(log_level="TRACE")
+    document["repositories"]["my-repo"]["minimum-lgtm"] = "two"
+    write_config(data_dir, document)
+    result = run_entrypoint(data_dir)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"Invalid configuration in {data_dir}:",
+        "config.yaml: log-level: 'TRACE' is not one of ['INFO', 'DEBUG']",
+        "config.yaml: repositories.my-repo.minimum-lgtm: 'two' is not of type 'integer'",
+    ]
+
+
+def wait_for_healthcheck(process: subprocess.Popen[str], url: str) -> httpx.Response:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited before answering"
+        try:
+            return httpx.get(url, timeout=2.0)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"no answer from {url} within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+@pytest.mark.slow
+def test_valid_config_serves_healthcheck(data_dir: Path) -> None:
+    port = free_port()
+    unreachable_github = f"http://127.0.0.1:{free_port()}"
+    write_config(data_dir, minimal_config(ip_bind="127.0.0.1", port=port, github_api_url=unreachable_github))
+    process = subprocess.Popen(
+        [sys.executable, str(ENTRYPOINT)],
+        cwd=PROJECT_ROOT,
+        env=entrypoint_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        response = wait_for_healthcheck(process, f"http://127.0.0.1:{port}/webhook_server/healthcheck")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert response.status_code == 200, stderr
+    assert response.json() == {"status": 200, "message": "Alive"}
+    assert process.returncode in {0, -signal.SIGTERM}, stderr  # uvicorn re-raises SIGTERM after shutdown
+    assert "Application shutdown complete." in stderr
