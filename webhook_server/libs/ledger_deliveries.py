@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,36 +38,41 @@ class IncomingDelivery:
     received_at: datetime
 
 
-def record(connection: sqlite3.Connection, incoming: IncomingDelivery) -> RecordResult:
+def record_batch(connection: sqlite3.Connection, batch: Sequence[IncomingDelivery]) -> list[RecordResult]:
+    """Record a batch of deliveries in one durable transaction (group commit: one fsync for all of them)."""
+    with transaction(connection):
+        return [_record_one(connection, incoming) for incoming in batch]
+
+
+def _record_one(connection: sqlite3.Connection, incoming: IncomingDelivery) -> RecordResult:
     """Insert a delivery as `queued`, unless its id is queued, running or succeeded (then it is a duplicate).
 
     A failed delivery with the same id is queued again with `attempts + 1` and a new, larger `seq`.
     """
     delivery_id = incoming.header_delivery_id or f"{UNKNOWN_DELIVERY_PREFIX}{uuid.uuid4().hex}"
-    with transaction(connection):
-        existing = connection.execute(
-            "SELECT status, attempts FROM deliveries WHERE delivery_id = ?", (delivery_id,)
-        ).fetchone()
-        if existing is not None and existing["status"] != DeliveryState.FAILED:
-            return RecordResult(status=RecordStatus.DUPLICATE, delivery=None)
-        attempts = 0 if existing is None else existing["attempts"] + 1
-        connection.execute("DELETE FROM deliveries WHERE delivery_id = ?", (delivery_id,))
-        cursor = connection.execute(
-            "INSERT INTO deliveries (delivery_id, event, action, repository, ordering_key, headers, body,"
-            " status, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                delivery_id,
-                incoming.event,
-                incoming.action,
-                incoming.repository_full_name,
-                incoming.ordering_key,
-                json.dumps(dict(incoming.headers)),
-                incoming.body,
-                DeliveryState.QUEUED.value,
-                attempts,
-                to_text(incoming.received_at),
-            ),
-        )
+    existing = connection.execute(
+        "SELECT status, attempts FROM deliveries WHERE delivery_id = ?", (delivery_id,)
+    ).fetchone()
+    if existing is not None and existing["status"] != DeliveryState.FAILED:
+        return RecordResult(status=RecordStatus.DUPLICATE, delivery=None)
+    attempts = 0 if existing is None else existing["attempts"] + 1
+    connection.execute("DELETE FROM deliveries WHERE delivery_id = ?", (delivery_id,))
+    cursor = connection.execute(
+        "INSERT INTO deliveries (delivery_id, event, action, repository, ordering_key, headers, body,"
+        " status, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            delivery_id,
+            incoming.event,
+            incoming.action,
+            incoming.repository_full_name,
+            incoming.ordering_key,
+            json.dumps(dict(incoming.headers)),
+            incoming.body,
+            DeliveryState.QUEUED.value,
+            attempts,
+            to_text(incoming.received_at),
+        ),
+    )
     seq = cursor.lastrowid
     assert seq is not None  # an INSERT always sets it
     delivery = Delivery(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
-from webhook_server.libs.delivery import Delivery, RecordStatus
+from webhook_server.libs.delivery import Delivery, DeliveryState, RecordStatus
 from webhook_server.libs.ledger import Ledger
 
 
@@ -26,3 +27,10 @@ async def record_delivery(
     assert result.status is RecordStatus.QUEUED
     assert result.delivery is not None
     return result.delivery
+
+
+async def wait_for_state(ledger: Ledger, delivery_id: str, state: DeliveryState, timeout: float = 10.0) -> None:
+    """Poll the ledger until the delivery is in `state` (the dispatcher works in the background)."""
+    async with asyncio.timeout(timeout):
+        while (row := await ledger.status_of(delivery_id)) is None or row.status is not state:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)

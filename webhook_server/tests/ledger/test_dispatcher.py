@@ -15,7 +15,7 @@ import pytest
 from webhook_server.libs.delivery import Delivery, DeliveryState
 from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult, ProcessFn
 from webhook_server.libs.ledger import Ledger
-from webhook_server.tests.ledger.helpers import record_delivery
+from webhook_server.tests.ledger.helpers import record_delivery, wait_for_state
 
 
 @dataclass
@@ -105,6 +105,7 @@ async def test_worker_cap_is_never_exceeded(
     dispatcher = await make_dispatcher(blocked, max_workers=3)
     for index in range(8):
         dispatcher.submit(await record_delivery(ledger, f"d-{index}", f"pr:org/repo#{index}"))
+    await wait_for_state(ledger, "d-2", DeliveryState.RUNNING)
     await asyncio.sleep(0.2)
 
     assert running == ["d-0", "d-1", "d-2"]
@@ -231,7 +232,7 @@ async def test_stop_cancels_after_grace_and_the_next_start_resumes(
     first = await make_dispatcher(hangs)
     first.submit(await record_delivery(ledger, "in-flight", "pr:org/repo#1"))
     first.submit(await record_delivery(ledger, "behind-it", "pr:org/repo#1"))
-    await asyncio.sleep(0.1)
+    await wait_for_state(ledger, "in-flight", DeliveryState.RUNNING)
 
     await first.stop(grace_seconds=0.1)
     first.submit(await record_delivery(ledger, "after-stop", "pr:org/repo#2"))
@@ -258,7 +259,7 @@ async def test_stop_lets_running_work_finish_within_grace(
 
     dispatcher = await make_dispatcher(quick)
     dispatcher.submit(await record_delivery(ledger, "quick"))
-    await asyncio.sleep(0.01)
+    await wait_for_state(ledger, "quick", DeliveryState.RUNNING)
 
     await dispatcher.stop(grace_seconds=10)
 

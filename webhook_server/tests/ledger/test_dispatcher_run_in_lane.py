@@ -10,7 +10,7 @@ import pytest
 from webhook_server.libs.delivery import Delivery, DeliveryState
 from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult, current_lanes
 from webhook_server.libs.ledger import Ledger
-from webhook_server.tests.ledger.helpers import record_delivery
+from webhook_server.tests.ledger.helpers import record_delivery, wait_for_state
 
 
 class GatedProcess:
@@ -58,7 +58,7 @@ async def test_lane_work_waits_for_the_running_delivery_and_goes_before_later_on
 ) -> None:
     dispatcher, process = gated
     dispatcher.submit(await record_delivery(ledger, "first"))
-    await asyncio.sleep(0.05)
+    await wait_for_state(ledger, "first", DeliveryState.RUNNING)
 
     async def lane_work() -> str:
         process.log.append("work")
@@ -130,7 +130,7 @@ async def test_stop_cancels_lane_work_still_waiting_and_refuses_new_work(
 ) -> None:
     dispatcher, _ = gated
     dispatcher.submit(await record_delivery(ledger, "blocking"))
-    await asyncio.sleep(0.05)
+    await wait_for_state(ledger, "blocking", DeliveryState.RUNNING)
 
     async def lane_work() -> None:
         return None

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,45 @@ async def test_reopening_keeps_rows_and_schema(ledger_path: Path) -> None:
 
     assert row is not None
     assert row.seq == delivery.seq
+
+
+async def test_concurrent_records_share_commits_and_still_deduplicate(ledger: Ledger) -> None:
+    results = await asyncio.gather(
+        *(
+            ledger.record(
+                header_delivery_id=f"burst-{number % 25}",
+                event="push",
+                action=None,
+                repository_full_name="org/repo",
+                ordering_key="ref:org/repo:refs/tags/v1",
+                headers={},
+                body=b"{}",
+                received_at=datetime.now(UTC),
+            )
+            for number in range(50)
+        )
+    )
+
+    statuses = [result.status for result in results]
+    assert statuses == [RecordStatus.QUEUED] * 25 + [RecordStatus.DUPLICATE] * 25
+    assert await ledger.queue_depth() == 25
+
+
+async def test_a_failed_commit_fails_its_callers_and_the_next_record_works(ledger: Ledger) -> None:
+    unstorable: dict[str, Any] = {"X-GitHub-Delivery": object()}
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        await ledger.record(
+            header_delivery_id="broken",
+            event="push",
+            action=None,
+            repository_full_name="org/repo",
+            ordering_key="ref:org/repo:refs/tags/v1",
+            headers=unstorable,
+            body=b"{}",
+            received_at=datetime.now(UTC),
+        )
+
+    assert await ledger.status_of("broken") is None
+    await record_delivery(ledger, "after")
+    assert await ledger.queue_depth() == 1

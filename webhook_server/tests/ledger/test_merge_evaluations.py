@@ -1,0 +1,228 @@
+"""Coalesced merge evaluations: bursts collapse, one runs and one waits, quiet window, lane, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from webhook_server.libs.delivery import Delivery
+from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
+from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.merge_evaluations import MergeEvaluations
+from webhook_server.tests.ledger.helpers import record_delivery
+
+PR = "pr:org/repo#5"
+QUIET = 0.1
+
+
+@dataclass
+class EvaluationLog:
+    """Evaluations that ran: which requester's function, when, and whether two ever overlapped."""
+
+    ran: list[str] = field(default_factory=list)
+    started_at: list[float] = field(default_factory=list)
+    active: int = 0
+    overlapped: bool = False
+    gate: asyncio.Event | None = None
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def evaluation_for(self, hook_id: str) -> Callable[[], Awaitable[None]]:
+        async def evaluate() -> None:
+            self.active += 1
+            self.overlapped = self.overlapped or self.active > 1
+            self.ran.append(hook_id)
+            self.started_at.append(asyncio.get_running_loop().time())
+            self.started.set()
+            try:
+                if self.gate is not None:
+                    await self.gate.wait()
+            finally:
+                self.active -= 1
+
+        return evaluate
+
+
+async def _blocked_until_set(gates: dict[str, asyncio.Event], delivery: Delivery) -> LanePhaseResult:
+    await gates.setdefault(delivery.delivery_id, asyncio.Event()).wait()
+    return LanePhaseResult(outcome="success")
+
+
+@pytest.fixture
+async def dispatcher(ledger: Ledger) -> AsyncIterator[tuple[Dispatcher, dict[str, asyncio.Event]]]:
+    """A started dispatcher whose delivery phases wait for a per-delivery gate."""
+    gates: dict[str, asyncio.Event] = {}
+
+    async def process(delivery: Delivery) -> LanePhaseResult:
+        return await _blocked_until_set(gates, delivery)
+
+    started = Dispatcher(ledger, max_workers=4, process=process)
+    await started.start()
+    yield started, gates
+    await started.stop(grace_seconds=0)
+
+
+@pytest.fixture
+async def evaluations(
+    dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]],
+) -> AsyncIterator[MergeEvaluations]:
+    """Merge evaluations with a short quiet window, closed after the test."""
+    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=QUIET)
+    yield coalescer
+    await coalescer.close()
+
+
+async def test_a_burst_of_requests_runs_one_evaluation_of_the_latest(evaluations: MergeEvaluations) -> None:
+    log = EvaluationLog()
+    hook_ids = [f"hook-{number}" for number in range(10)]
+
+    results = await asyncio.gather(
+        *(evaluations.request(PR, hook_id, log.evaluation_for(hook_id)) for hook_id in hook_ids)
+    )
+
+    assert log.ran == ["hook-9"]
+    assert results == ["hook-9"] * 10
+
+
+async def test_a_request_during_a_running_evaluation_makes_exactly_one_more(evaluations: MergeEvaluations) -> None:
+    gate = asyncio.Event()
+    log = EvaluationLog(gate=gate)
+    first = asyncio.create_task(evaluations.request(PR, "hook-0", log.evaluation_for("hook-0")))
+    await asyncio.wait_for(log.started.wait(), timeout=10)
+
+    later = [
+        asyncio.create_task(evaluations.request(PR, f"hook-{number}", log.evaluation_for(f"hook-{number}")))
+        for number in range(1, 6)
+    ]
+    await asyncio.sleep(QUIET * 3)
+    assert log.ran == ["hook-0"], "the pending evaluation waits for the running one"
+    gate.set()
+
+    assert await first == "hook-0"
+    assert await asyncio.gather(*later) == ["hook-5"] * 5
+    assert log.ran == ["hook-0", "hook-5"]
+    assert not log.overlapped
+
+
+async def test_evaluation_starts_only_after_the_quiet_window(
+    dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]],
+) -> None:
+    quiet = 0.5
+    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=quiet)
+    log = EvaluationLog()
+    loop = asyncio.get_running_loop()
+    requests = []
+    last_request_at = 0.0
+
+    for number in range(5):
+        last_request_at = loop.time()
+        requests.append(asyncio.create_task(coalescer.request(PR, f"h{number}", log.evaluation_for(f"h{number}"))))
+        await asyncio.sleep(0.05)
+    await asyncio.gather(*requests)
+
+    assert log.ran == ["h4"]
+    assert log.started_at[0] >= last_request_at + quiet
+
+
+async def test_evaluation_runs_in_the_pr_lane_after_its_delivery_phase(
+    ledger: Ledger, dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]], evaluations: MergeEvaluations
+) -> None:
+    started, gates = dispatcher
+    gates["busy"] = asyncio.Event()
+    started.submit(await record_delivery(ledger, "busy", PR))
+    log = EvaluationLog()
+
+    request = asyncio.create_task(evaluations.request(PR, "hook-x", log.evaluation_for("hook-x")))
+    await asyncio.sleep(QUIET * 3)
+    assert log.ran == []
+    gates["busy"].set()
+
+    assert await request == "hook-x"
+    assert log.ran == ["hook-x"]
+
+
+async def test_different_prs_are_evaluated_independently(evaluations: MergeEvaluations) -> None:
+    log = EvaluationLog()
+
+    results = await asyncio.gather(
+        evaluations.request("pr:org/repo#1", "a", log.evaluation_for("a")),
+        evaluations.request("pr:org/repo#2", "b", log.evaluation_for("b")),
+    )
+
+    assert list(results) == ["a", "b"]
+    assert sorted(log.ran) == ["a", "b"]
+
+
+async def test_a_failed_evaluation_fails_every_requester_and_the_next_one_runs(
+    evaluations: MergeEvaluations,
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("GitHub said no")
+
+    outcomes = await asyncio.gather(
+        evaluations.request(PR, "a", broken), evaluations.request(PR, "b", broken), return_exceptions=True
+    )
+    log = EvaluationLog()
+
+    assert [str(outcome) for outcome in outcomes] == ["GitHub said no"] * 2
+    assert await evaluations.request(PR, "c", log.evaluation_for("c")) == "c"
+
+
+async def test_a_request_from_inside_the_pr_lane_phase_is_refused(
+    ledger: Ledger, evaluations: MergeEvaluations
+) -> None:
+    seen: list[BaseException] = []
+
+    async def requests_from_phase(delivery: Delivery) -> LanePhaseResult:
+        try:
+            await evaluations.request(delivery.ordering_key, delivery.delivery_id, EvaluationLog().evaluation_for("x"))
+        except RuntimeError as error:
+            seen.append(error)
+        return LanePhaseResult(outcome="success")
+
+    own = Dispatcher(ledger, max_workers=1, process=requests_from_phase)
+    await own.start()
+    own.submit(await record_delivery(ledger, "inside", PR))
+    await own.wait_idle(timeout=10)
+
+    assert [str(error) for error in seen] == [f"merge evaluation of {PR} requested from inside its own lane phase"]
+
+
+async def test_close_cancels_a_pending_evaluation(evaluations: MergeEvaluations) -> None:
+    log = EvaluationLog()
+    request = asyncio.create_task(evaluations.request(PR, "h", log.evaluation_for("h")))
+    await asyncio.sleep(0.01)
+
+    await evaluations.close()
+
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    assert log.ran == []
+
+
+async def test_close_cancels_a_running_evaluation(evaluations: MergeEvaluations) -> None:
+    log = EvaluationLog(gate=asyncio.Event())
+    request = asyncio.create_task(evaluations.request(PR, "h", log.evaluation_for("h")))
+    await asyncio.wait_for(log.started.wait(), timeout=10)
+
+    await evaluations.close()
+
+    with pytest.raises(asyncio.CancelledError):
+        await request
+
+
+async def test_dispatcher_stop_cancels_an_evaluation_waiting_for_the_lane(
+    ledger: Ledger, dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]], evaluations: MergeEvaluations
+) -> None:
+    started, gates = dispatcher
+    gates["busy"] = asyncio.Event()
+    started.submit(await record_delivery(ledger, "busy", PR))
+    request = asyncio.create_task(evaluations.request(PR, "h", EvaluationLog().evaluation_for("h")))
+    await asyncio.sleep(QUIET * 2)
+
+    await started.stop(grace_seconds=0.05)
+
+    with pytest.raises(asyncio.CancelledError):
+        await request
