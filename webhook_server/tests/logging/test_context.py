@@ -174,10 +174,14 @@ async def test_step_context_manager_completes_with_handle_data() -> None:
 
 async def test_step_context_manager_fails_and_reraises() -> None:
     ctx = make_context()
-    with pytest.raises(RuntimeError, match="boom"):
+
+    async def failing_handler() -> None:
         async with ctx.step("pr_handler") as handle:
             handle.data["action"] = "opened"
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await failing_handler()
     record = ctx.workflow_steps["pr_handler"]
     assert record["status"] == "failed"
     assert record["action"] == "opened"
