@@ -118,16 +118,19 @@ def local_schema_errors(document: object) -> list[str]:
     return [f"{dotted_path(path)}: {message}" for path, message in lines if not _is_local_label_category_error(path)]
 
 
+@cache
 def known_root_keys() -> frozenset[str]:
     """Every key the schema defines at the root of config.yaml."""
     return frozenset(load_schema()["properties"])
 
 
+@cache
 def known_repository_keys() -> frozenset[str]:
     """Every key the schema defines for a repository entry (and the repo-local file)."""
     return frozenset(load_schema()["definitions"]["repository"]["properties"])
 
 
+@cache
 def label_categories() -> tuple[str, ...]:
     """The label categories accepted in `labels.enabled-labels`, in schema order."""
     labels_schema = load_schema()["definitions"]["labels"]

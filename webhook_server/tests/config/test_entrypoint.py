@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+import entrypoint
+from webhook_server.libs.config import data_dir_from_env
 from webhook_server.tests.config.support import minimal_config, write_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -101,3 +103,29 @@ def test_valid_config_serves_healthcheck(data_dir: Path) -> None:
     assert response.json() == {"status": 200, "message": "Alive"}
     assert process.returncode in {0, -signal.SIGTERM}, stderr  # uvicorn re-raises SIGTERM after shutdown
     assert "Application shutdown complete." in stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, False), ("1", True), ("true", True), ("YES", True), ("True", True), ("0", False), ("on", False)],
+    ids=["unset", "one", "true", "yes-upper-case", "true-mixed-case", "zero", "other-word"],
+)
+def test_dev_mode_flag(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool) -> None:
+    if value is None:
+        monkeypatch.delenv("WEBHOOK_SERVER_DEV_MODE", raising=False)
+    else:
+        monkeypatch.setenv("WEBHOOK_SERVER_DEV_MODE", value)
+    assert entrypoint.dev_mode_enabled() is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, Path("/home/podman/data")), ("", Path("/home/podman/data")), ("/srv/data", Path("/srv/data"))],
+    ids=["unset", "empty", "set"],
+)
+def test_data_dir_from_env(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: Path) -> None:
+    if value is None:
+        monkeypatch.delenv("WEBHOOK_SERVER_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("WEBHOOK_SERVER_DATA_DIR", value)
+    assert data_dir_from_env() == expected
