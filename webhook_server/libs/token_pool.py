@@ -64,6 +64,11 @@ class TokenRegistry:
     def known(self, token: str) -> TokenState | None:
         return self._states.get(token)
 
+    def clear(self) -> None:
+        """Forget every token (a new server instance in the same process, e.g. in tests)."""
+        with self._lock:
+            self._states.clear()
+
     def observe(self, token: str, headers: Mapping[str, str]) -> None:
         """Update quota from one response's rate-limit headers (PAT responses only)."""
         state = self._states.get(token)
