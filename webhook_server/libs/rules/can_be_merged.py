@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from webhook_server.libs.rules.checks import CheckOutput
 from webhook_server.libs.rules.labels import APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, HOLD, LGTM_PREFIX, WIP
-from webhook_server.libs.rules.logins import contains_login, login_key, without_login
+from webhook_server.libs.rules.logins import contains_login, login_key, unique_sorted_logins, without_login
 from webhook_server.libs.rules.owners import PrOwners
 from webhook_server.libs.rules.reviewer_state import logins_with_label_prefix
 
@@ -184,11 +184,9 @@ def missing_approvers(owners: PrOwners, labels: Iterable[str]) -> tuple[str, ...
 
 
 def lgtm_eligible(owners: PrOwners, pr_author: str) -> tuple[str, ...]:
-    """PR reviewers ∪ root approvers ∪ root reviewers, minus the PR author, de-duplicated in that order."""
-    eligible: dict[str, str] = {}
-    for login in (*owners.reviewers, *owners.root_approvers, *owners.root_reviewers):
-        eligible.setdefault(login_key(login), login)
-    return without_login(eligible.values(), pr_author)
+    """PR reviewers ∪ root approvers ∪ root reviewers, minus the PR author, sorted case-insensitively."""
+    everyone = unique_sorted_logins((*owners.reviewers, *owners.root_approvers, *owners.root_reviewers))
+    return without_login(everyone, pr_author)
 
 
 def evaluate_merge(snapshot: MergeSnapshot) -> MergeVerdict:
