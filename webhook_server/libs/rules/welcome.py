@@ -16,6 +16,7 @@ from webhook_server.libs.rules.labels import (
     LabelCategory,
     is_label_enabled,
 )
+from webhook_server.libs.rules.security import DEFAULT_SUSPICIOUS_PATHS
 from webhook_server.libs.rules.welcome_markers import WELCOME_MARKER
 
 MAX_EXTRA_INFO_BYTES = 10240
@@ -58,7 +59,7 @@ class AiWelcomeInfo:
 class SecurityWelcomeInfo:
     """Security checks as configured."""
 
-    suspicious_paths: tuple[str, ...] = ()
+    suspicious_paths: tuple[str, ...] = DEFAULT_SUSPICIOUS_PATHS
     identity_check: bool = True
     mandatory: bool = True
 
