@@ -58,3 +58,17 @@ def wip_label_diff(current: Iterable[str], title: str) -> LabelDiff:
     """`wip` from the title (`pr-workflow.md` §1.3): add it for a `wip:` title, otherwise remove it."""
     desired = (WIP,) if title_wants_wip(title) else ()
     return diff_labels(current, desired, lambda label: label == WIP)
+
+
+def title_after_wip(title: str) -> str | None:
+    """`/wip` newly added the label: the new title `WIP: <title>`, or None when it already starts with `WIP:`."""
+    return None if title[:4].casefold() == "wip:" else f"WIP: {title}"
+
+
+def title_after_wip_cancel(title: str) -> str | None:
+    """`/wip cancel` removed the label: the title without a leading `WIP: ` or `WIP:` (checked in that order,
+    case-insensitive), or None when there is no such prefix."""
+    for prefix in ("wip: ", "wip:"):
+        if title[: len(prefix)].casefold() == prefix:
+            return title[len(prefix) :]
+    return None

@@ -7,6 +7,8 @@ from webhook_server.libs.rules.label_changes import (
     branch_label_diff,
     diff_labels,
     size_label_diff,
+    title_after_wip,
+    title_after_wip_cancel,
     title_wants_wip,
     wip_label_diff,
 )
@@ -64,3 +66,27 @@ def test_diff_labels_scope_and_merge() -> None:
     assert merged == LabelDiff(to_add=("a-3", "c"), to_remove=("a-1", "d"))
     assert LabelDiff().is_empty
     assert not merged.is_empty
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("add x", "WIP: add x"), ("WIP: add x", None), ("wip:add x", None), ("Wipe the floor", "WIP: Wipe the floor")],
+    ids=["prefixed", "already-upper", "already-lower-no-space", "word-starting-with-wip"],
+)
+def test_title_after_wip(title: str, expected: str | None) -> None:
+    assert title_after_wip(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("WIP: add x", "add x"),
+        ("wip:add x", "add x"),
+        ("Wip:  two spaces", " two spaces"),
+        ("add x", None),
+        ("WIPE", None),
+    ],
+    ids=["with-space", "without-space", "only-one-space-stripped", "no-prefix", "no-colon"],
+)
+def test_title_after_wip_cancel(title: str, expected: str | None) -> None:
+    assert title_after_wip_cancel(title) == expected
