@@ -3,23 +3,13 @@
 from collections.abc import Callable
 from typing import Any
 
-WELCOME_MARKER = "<!-- github-webhook-server:welcome -->"
-REFERENCE_WELCOME_MARKER = "Report bugs in [Issues](https://github.com/myakove/github-webhook-server/issues)"
+from webhook_server.libs.rules.commands import parse_commands
+from webhook_server.libs.rules.welcome_markers import contains_welcome_marker
 
 HANDLED_PR_ACTIONS = frozenset(
     {"opened", "reopened", "ready_for_review", "synchronize", "edited", "labeled", "unlabeled", "closed"}
 )
 CAN_BE_MERGED = "can-be-merged"
-
-
-def contains_welcome_marker(body: str) -> bool:
-    """True for our welcome comment or the reference's (never parsed for commands)."""
-    return WELCOME_MARKER in body or REFERENCE_WELCOME_MARKER in body
-
-
-def has_command_line(body: str) -> bool:
-    """True when the trimmed body has a line starting with `/` (commands.md §1)."""
-    return any(line.startswith("/") for line in body.strip().splitlines())
 
 
 def _push_exit(payload: dict[str, Any]) -> str | None:
@@ -47,7 +37,7 @@ def _comment_exit(payload: dict[str, Any]) -> str | None:
     body = str((payload.get("comment") or {}).get("body") or "")
     if contains_welcome_marker(body):
         return "skipped:welcome-comment"
-    if not has_command_line(body):
+    if not parse_commands(body):
         return "skipped:no-command"
     return None
 
