@@ -1,5 +1,6 @@
 """Runs one delivery end to end inside the dispatcher: context, pipeline, error containment, finalisation."""
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ from webhook_server.libs.config import ServerConfig
 from webhook_server.libs.delivery import Delivery
 from webhook_server.libs.dispatcher import LanePhaseResult
 from webhook_server.libs.github_api import GithubWebhook, RepositoryNotFoundInConfigError
-from webhook_server.libs.repository_context import GithubAccess
+from webhook_server.libs.services import ServerServices
 from webhook_server.utils.context import DeliveryContext, bind_context
 from webhook_server.utils.logging_setup import LoggingRuntime
 
@@ -32,19 +33,38 @@ def new_context(delivery: Delivery) -> DeliveryContext:
 class DeliveryRunner:
     """The dispatcher's `process` function: one delivery → one `LanePhaseResult`."""
 
-    def __init__(self, config: Callable[[], ServerConfig], access: GithubAccess, logs: LoggingRuntime) -> None:
+    def __init__(self, config: Callable[[], ServerConfig], services: ServerServices, logs: LoggingRuntime) -> None:
         self._config = config
-        self._access = access
+        self._services = services
         self._logs = logs
 
     async def __call__(self, delivery: Delivery) -> LanePhaseResult:
         ctx = new_context(delivery)
+        webhook = GithubWebhook(delivery, self._config(), self._services, ctx)
         with bind_context(ctx):
-            outcome = await self._run_pipeline(delivery, ctx)
-            return self._finalise(ctx, outcome)
+            outcome = await self._run_pipeline(webhook)
+            if not webhook.followups:
+                return self._finalise(ctx, outcome)
 
-    async def _run_pipeline(self, delivery: Delivery, ctx: DeliveryContext) -> str:
-        webhook = GithubWebhook(delivery, self._config(), self._access, ctx)
+        async def followup() -> LanePhaseResult:
+            with bind_context(ctx):
+                await self._run_followups(webhook)
+                return self._finalise(ctx, ctx.status if outcome in ("success", "partial") else outcome)
+
+        return LanePhaseResult(outcome=outcome, followup=followup)
+
+    async def _run_followups(self, webhook: GithubWebhook) -> None:
+        """Every followup runs; one failing does not stop the others (its error fails the delivery)."""
+        results = await asyncio.gather(*(followup() for followup in webhook.followups), return_exceptions=True)
+        for result in results:
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, Exception):
+                LOGGER.error("Delivery follow-up failed: %s", result, exc_info=result)
+                webhook.ctx.record_failure(result)
+
+    async def _run_pipeline(self, webhook: GithubWebhook) -> str:
+        delivery, ctx = webhook.delivery, webhook.ctx
         try:
             result = await webhook.process()
         except RepositoryNotFoundInConfigError as error:

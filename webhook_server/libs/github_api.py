@@ -2,6 +2,7 @@
 draft and staleness rules, then routing to the event's handler."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,13 @@ from webhook_server.libs.early_exits import early_exit
 from webhook_server.libs.github_auth import TOKEN_CHOICES, TokenChoices, choose_token
 from webhook_server.libs.handlers.registry import handler_for
 from webhook_server.libs.pr_resolution import resolve_pull_request, stale_sha
-from webhook_server.libs.repository_context import GithubAccess, LocalConfig, RepositoryContext
+from webhook_server.libs.repository_context import LocalConfig, RepositoryContext
+from webhook_server.libs.services import ServerServices
 from webhook_server.utils.context import DeliveryContext
 
 LOGGER = logging.getLogger(__name__)
+
+Followup = Callable[[], Awaitable[None]]
 
 
 class RepositoryNotFoundInConfigError(Exception):
@@ -42,11 +46,15 @@ PROCESSED = PipelineOutcome("processed")
 class GithubWebhook:
     """Everything one delivery's handlers need, resolved stage by stage."""
 
-    def __init__(self, delivery: Delivery, config: ServerConfig, access: GithubAccess, ctx: DeliveryContext) -> None:
+    def __init__(
+        self, delivery: Delivery, config: ServerConfig, services: ServerServices, ctx: DeliveryContext
+    ) -> None:
         self.delivery = delivery
         self.config = config
-        self.access = access
+        self.services = services
+        self.access = services.access
         self.ctx = ctx
+        self.followups: list[Followup] = []
         self.event = delivery.event
         self.payload: dict[str, Any] = delivery.payload
         self.action: str | None = self.payload.get("action")
@@ -112,6 +120,17 @@ class GithubWebhook:
         if expected is not None and not resolution.head_matched and expected != pull.head.sha:
             return "skipped:stale"
         return None
+
+    def after_lane(self, followup: Followup) -> None:
+        """Run `followup` after the lane phase, outside the lane and the worker slot (waiting for jobs,
+        requesting merge evaluations); the delivery is finalised when every followup has ended."""
+        self.followups.append(followup)
+
+    @property
+    def pr_lane_key(self) -> str:
+        """The ordering key of this delivery's PR lane (`pr:<full name>#<number>`)."""
+        assert self.pull_request is not None
+        return f"pr:{self.delivery.repository_full_name}#{self.pull_request.number}"
 
     def _processed_on_draft(self) -> bool:
         return (self.event == "pull_request" and self.action == "closed") or self.event == "issue_comment"

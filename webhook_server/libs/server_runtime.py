@@ -10,15 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webhook_server.libs.config import ConfigWatcher, ServerConfig, repository_config
-from webhook_server.libs.delivery import RecordStatus
+from webhook_server.libs.delivery import Delivery, RecordStatus
 from webhook_server.libs.delivery_runner import DeliveryRunner
-from webhook_server.libs.dispatcher import Dispatcher
+from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.github_transport import install_transport
 from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.merge_evaluations import MergeEvaluations
 from webhook_server.libs.repository_context import GithubAccess
 from webhook_server.libs.rules.ordering import ordering_key
+from webhook_server.libs.services import ServerServices
 from webhook_server.utils import github_retry
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
@@ -77,13 +78,17 @@ class ServerRuntime:
             await self.ip_allowlist.load()
             self._spawn(self.ip_allowlist.refresh_forever())
         self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
-        runner = DeliveryRunner(self.current_config, self.access, self.logs)
-        self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=runner)
+        self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
         self.evaluations = MergeEvaluations(self.dispatcher)
+        self.services = ServerServices(self.access, self.ledger, self.dispatcher, self.evaluations)
+        self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
         await self.dispatcher.start()
         self._spawn(self.watcher.run())
         self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
         self._spawn(self.logs.retention_loop(self.config.log_retention_days))
+
+    async def _process(self, delivery: Delivery) -> LanePhaseResult:
+        return await self._runner(delivery)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._tasks.append(asyncio.create_task(coroutine))
@@ -95,8 +100,8 @@ class ServerRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.evaluations.close()
         await self.dispatcher.stop()
+        await self.evaluations.close()
         await self.ledger.close()
         self.logs.stop()
 
