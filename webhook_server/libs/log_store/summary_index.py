@@ -36,7 +36,7 @@ class LogIndex:
 
     def __init__(self, logs_dir: Path) -> None:
         self.logs_dir = logs_dir
-        self.ready = False
+        self._ready = threading.Event()
         self._lock = threading.Lock()
         self._summaries: dict[str, int] = {}  # hook id → day ordinal << 40 | line offset
         self._counts: dict[date, _FileCount] = {}
@@ -45,7 +45,11 @@ class LogIndex:
         """Index every existing day file, oldest first, up to its current end (blocking; run in a thread)."""
         for day_file in sorted(list_day_files(self.logs_dir)):
             self._catch_up(day_file)
-        self.ready = True
+        self._ready.set()
+
+    def is_ready(self) -> bool:
+        """True once ``build`` has indexed every file that existed when it ran."""
+        return self._ready.is_set()
 
     def _catch_up(self, day_file: DayFile) -> None:
         """Extend the counted prefix of ``day_file`` to its current end."""
@@ -91,7 +95,7 @@ class LogIndex:
             record = read_record_at(self.logs_dir / day_file_name(day), offset)
             if record is not None and record.get("hook_id") == hook_id and is_summary(record):
                 return record
-        if self.ready:
+        if self.is_ready():
             return None
         return find_summary_by_scan(self.logs_dir, hook_id)
 

@@ -107,7 +107,11 @@ class LogTailer:
         """Poll forever, handing records to the listeners; cancel the task to stop (call ``prime`` first)."""
         try:
             while True:
-                records, capped = await asyncio.to_thread(self.poll_once)
+                try:
+                    records, capped = await asyncio.to_thread(self.poll_once)
+                except OSError as error:
+                    LOGGER.warning("Following the JSONL logs failed: %s", error)
+                    records, capped = [], False
                 for tailed in records:
                     self._notify(tailed)
                 if not capped:
@@ -131,7 +135,8 @@ class LogTailer:
     def _open(self, day_file: DayFile) -> _Followed | None:
         try:
             handle = day_file.path.open("rb")
-        except FileNotFoundError:
+        except OSError as error:
+            LOGGER.debug("Cannot follow %s: %s", day_file.path, error)
             return None
         followed = _Followed(day_file=day_file, handle=handle, inode=os.fstat(handle.fileno()).st_ino, position=0)
         self._followed[day_file] = followed

@@ -61,6 +61,7 @@ class LogViewerRuntime:
         self.services: list[BackgroundService] = []
         self._scan_slots = asyncio.Semaphore(MAX_CONCURRENT_SCANS)
         self._tasks: list[asyncio.Task[None]] = []
+        self.index_ready = asyncio.Event()
 
     async def start(self) -> None:
         """Prime the tailer at the current end of the logs, then follow them and build the index."""
@@ -92,6 +93,7 @@ class LogViewerRuntime:
         except OSError:
             LOGGER.exception("Building the log summary index failed; lookups keep scanning")
             return
+        self.index_ready.set()
         LOGGER.debug("Log summary index ready")
 
     def _on_tailed(self, tailed: TailedRecord) -> None:

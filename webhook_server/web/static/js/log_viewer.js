@@ -1,5 +1,5 @@
 /* Log viewer page: filters in the URL, history from /logs/api/entries, live rows from /logs/ws,
-   delivery (Flow) and PR modals. All log text goes through textContent, never innerHTML. */
+   delivery (Flow) and PR modals. All log text is set with textContent, never parsed as HTML. */
 "use strict";
 
 (function () {

@@ -1,0 +1,1 @@
+"""Tests of the log viewer, its log store, auth, MCP and metrics."""
