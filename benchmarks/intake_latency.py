@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from benchmarks.server_process import ServerProcess, write_private_key
+from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.utils.signature import sign_body
 
 SECRET = "benchmark-secret"
