@@ -12,6 +12,7 @@ from webhook_server.libs.github_api import GithubWebhook, RepositoryNotFoundInCo
 from webhook_server.libs.services import ServerServices
 from webhook_server.utils.context import DeliveryContext, bind_context
 from webhook_server.utils.logging_setup import LoggingRuntime
+from webhook_server.utils.metrics import DELIVERIES_TOTAL, DELIVERY_DURATION_SECONDS, DELIVERY_PROCESSING_SECONDS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +31,15 @@ def new_context(delivery: Delivery) -> DeliveryContext:
     )
 
 
+def record_delivery_metrics(delivery: Delivery, ctx: DeliveryContext, outcome: str) -> None:
+    """Count the finished delivery and its durations (received → finalised, lane start → finalised)."""
+    label = "skipped" if outcome.startswith("skipped:") else outcome
+    DELIVERIES_TOTAL.labels(event=delivery.event, outcome=label).inc()
+    finished = ctx.completed_at or datetime.now(UTC)
+    DELIVERY_DURATION_SECONDS.labels(event=delivery.event).observe((finished - delivery.received_at).total_seconds())
+    DELIVERY_PROCESSING_SECONDS.labels(event=delivery.event).observe((finished - ctx.started_at).total_seconds())
+
+
 class DeliveryRunner:
     """The dispatcher's `process` function: one delivery → one `LanePhaseResult`."""
 
@@ -44,12 +54,12 @@ class DeliveryRunner:
         with bind_context(ctx):
             outcome = await self._run_pipeline(webhook)
             if not webhook.followups:
-                return self._finalise(ctx, outcome)
+                return self._finalise(ctx, outcome, delivery)
 
         async def followup() -> LanePhaseResult:
             with bind_context(ctx):
                 await self._run_followups(webhook)
-                return self._finalise(ctx, ctx.status if outcome in ("success", "partial") else outcome)
+                return self._finalise(ctx, ctx.status if outcome in ("success", "partial") else outcome, delivery)
 
         return LanePhaseResult(outcome=outcome, followup=followup)
 
@@ -78,8 +88,9 @@ class DeliveryRunner:
             return "failed"
         return result.outcome if result.skipped else ctx.status
 
-    def _finalise(self, ctx: DeliveryContext, outcome: str) -> LanePhaseResult:
+    def _finalise(self, ctx: DeliveryContext, outcome: str, delivery: Delivery) -> LanePhaseResult:
         ctx.completed_at = datetime.now(UTC)
+        record_delivery_metrics(delivery, ctx, outcome)
         LOGGER.info("%s", ctx.summary_line())
         LOGGER.info("%s", ctx.completion_line(outcome))
         self._logs.write_summary(ctx)

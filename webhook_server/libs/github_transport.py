@@ -26,6 +26,11 @@ from github.Requester import (
 from webhook_server.libs.request_pacer import RequestPacer
 from webhook_server.libs.token_pool import TOKENS
 from webhook_server.utils.context import current_context
+from webhook_server.utils.metrics import (
+    GITHUB_API_CALLS_TOTAL,
+    GITHUB_RATE_LIMIT_LIMIT,
+    GITHUB_RATE_LIMIT_REMAINING,
+)
 
 POOL_SIZE = 64
 
@@ -71,11 +76,13 @@ def is_personal_token(credential: str | None) -> bool:
     return credential is not None and TOKENS.known(credential) is not None
 
 
-def record_response(credential: str | None, status: int, headers: Any) -> None:
-    """Account for one GitHub response: quota, delivery counters, attempt record."""
+def record_response(credential: str | None, status: int, headers: Any, *, api: str = "rest") -> None:
+    """Account for one GitHub response: quota, delivery counters, metrics, attempt record."""
     personal = is_personal_token(credential)
+    GITHUB_API_CALLS_TOTAL.labels(api=api, credential="token" if personal else "app").inc()
     if personal and credential is not None:
         TOKENS.observe(credential, headers)
+        _export_quota(credential)
     context = current_context()
     if context is not None:
         remaining = headers.get("x-ratelimit-remaining") if personal else None
@@ -84,6 +91,16 @@ def record_response(credential: str | None, status: int, headers: Any) -> None:
     if attempt is not None:
         attempt.credential = credential
         attempt.statuses.append(status)
+
+
+def _export_quota(credential: str) -> None:
+    state = TOKENS.known(credential)
+    if state is None or state.login is None:
+        return
+    if state.remaining is not None:
+        GITHUB_RATE_LIMIT_REMAINING.labels(api_user=state.login).set(state.remaining)
+    if state.limit is not None:
+        GITHUB_RATE_LIMIT_LIMIT.labels(api_user=state.login).set(state.limit)
 
 
 class _ObservedConnection:
@@ -123,7 +140,8 @@ class _ObservedConnection:
             )
         finally:
             PACER.release(pacing_key)
-        record_response(credential, response.status_code, response.headers)
+        api = "graphql" if self.url.rstrip("/").endswith("/graphql") else "rest"
+        record_response(credential, response.status_code, response.headers, api=api)
         return RequestsResponse(response)
 
     def close(self) -> None:

@@ -23,6 +23,12 @@ from webhook_server.libs.services import ServerServices
 from webhook_server.utils import github_retry
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
+from webhook_server.utils.metrics import (
+    DELIVERIES_TOTAL,
+    QUEUE_DEPTH,
+    QUEUE_OLDEST_PENDING_AGE_SECONDS,
+    REQUESTS_REJECTED_TOTAL,
+)
 from webhook_server.web.intake import PersistFailedError
 from webhook_server.web.intake_checks import AcceptedDelivery
 
@@ -84,11 +90,21 @@ class ServerRuntime:
         self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
         await self.dispatcher.start()
         self._spawn(self.watcher.run())
+        self._spawn(self._queue_metrics_loop())
         self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
         self._spawn(self.logs.retention_loop(self.config.log_retention_days))
 
     async def _process(self, delivery: Delivery) -> LanePhaseResult:
         return await self._runner(delivery)
+
+    async def _refresh_queue_metrics(self) -> None:
+        QUEUE_DEPTH.set(await self.ledger.queue_depth())
+        QUEUE_OLDEST_PENDING_AGE_SECONDS.set(await self.ledger.oldest_queued_age_seconds() or 0.0)
+
+    async def _queue_metrics_loop(self, interval: float = 5.0) -> None:
+        while True:
+            await self._refresh_queue_metrics()
+            await asyncio.sleep(interval)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._tasks.append(asyncio.create_task(coroutine))
@@ -122,6 +138,7 @@ class ServerRuntime:
         except (sqlite3.Error, OSError) as error:
             raise PersistFailedError(str(error)) from error
         if result.status is RecordStatus.DUPLICATE or result.delivery is None:
+            DELIVERIES_TOTAL.labels(event=delivery.event, outcome="duplicate").inc()
             return False
         self.dispatcher.submit(result.delivery)
         return True
@@ -133,4 +150,4 @@ class ServerRuntime:
 
     def record_rejection(self, status_code: int) -> None:
         """Count a delivery refused at intake (metrics)."""
-        LOGGER.debug("Delivery rejected at intake with status %d", status_code)
+        REQUESTS_REJECTED_TOTAL.labels(status=str(status_code)).inc()

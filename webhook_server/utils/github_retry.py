@@ -22,6 +22,7 @@ from github.GithubException import GithubException
 from webhook_server.libs.github_auth import TOKEN_CHOICES, switch_token
 from webhook_server.libs.github_transport import CURRENT_ATTEMPT, AttemptRecord
 from webhook_server.libs.token_pool import TOKENS, RateLimitExhaustedError, TokenPool
+from webhook_server.utils.metrics import GITHUB_API_RETRIES_TOTAL
 
 LOGGER = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ async def _handle_primary_exhaustion(credential: str | None, reset_at: float) ->
         replacement = pool.failover_from(state)
         if replacement is not None:
             LOGGER.warning("Token of %s is rate limited; failing over to %s", state.login, replacement.login)
+            GITHUB_API_RETRIES_TOTAL.labels(reason="failover").inc()
             switch_token(pool, replacement)
             return
         reset_at = pool.earliest_reset() or reset_at
@@ -132,6 +134,7 @@ async def github_api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs)
         except GithubException as error:
             if _is_rate_limit(error) and rate_limit_waits < MAX_RATE_LIMIT_WAITS:
                 rate_limit_waits += 1
+                GITHUB_API_RETRIES_TOTAL.labels(reason="rate_limit").inc()
                 await _handle_rate_limit(error, attempt)
                 continue
             if error.status not in RETRYABLE_STATUSES or retries >= len(_policy.delays):
@@ -141,6 +144,8 @@ async def github_api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs)
             if retries >= len(_policy.delays):
                 raise
             failure = error
+        reason = "connection" if isinstance(failure, requests.RequestException) else "server_error"
+        GITHUB_API_RETRIES_TOTAL.labels(reason=reason).inc()
         delay = _policy.delays[retries] * (1 + random.uniform(0, _policy.jitter))  # noqa: S311
         retries += 1
         LOGGER.warning(
