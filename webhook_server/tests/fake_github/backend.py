@@ -1,0 +1,83 @@
+"""The fake GitHub's long-lived parts: App key, state (replaced on reset), faults, log and webhook emitter."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from webhook_server.tests.fake_github.faults import Faults, RequestLog
+from webhook_server.tests.fake_github.serializers import node_id
+from webhook_server.tests.fake_github.state import WEB_FLOW_ID, App, Repo, State, User
+from webhook_server.tests.fake_github.webhooks import WebhookEmitter
+
+APP_ID = 424242
+APP_SLUG = "fake-webhook-app"
+
+
+class Backend:
+    """Shared by the HTTP app and the test API. `state` is swapped for a fresh one by `reset()`."""
+
+    def __init__(self, root: Path, base_url: str = "") -> None:
+        self.root = root
+        self.base_url = base_url
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.app_private_key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        self.app_public_key_pem = (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+        self.faults = Faults()
+        self.request_log = RequestLog()
+        self.emitter = WebhookEmitter()
+        self.generation = 0
+        self.state = self._fresh_state()
+
+    @property
+    def git_root(self) -> Path:
+        return self.root / f"git-{self.generation}"
+
+    def reset(self) -> None:
+        """Forget everything tests created: state, git repositories, faults, request log, deliveries."""
+        old_root = self.git_root
+        with self.state.lock:
+            self.generation += 1
+            self.state = self._fresh_state()
+        self.faults.clear()
+        self.request_log.clear()
+        self.emitter.reset()
+        shutil.rmtree(old_root, ignore_errors=True)
+
+    def close(self) -> None:
+        self.emitter.close()
+        shutil.rmtree(self.git_root, ignore_errors=True)
+
+    def emit(self, repo: Repo, event: str, payload: dict[str, Any]) -> None:
+        """Send `payload` to every active hook of `repo` subscribed to `event`."""
+        for hook in list(repo.hooks.values()):
+            if hook.wants(event):
+                self.emitter.enqueue(hook, event, payload, repo.full_name, repo.id)
+
+    def installation_lite(self, repo: Repo) -> dict[str, Any] | None:
+        if repo.installation_id is None:
+            return None
+        return {"id": repo.installation_id, "node_id": node_id("Installation", repo.installation_id)}
+
+    def _fresh_state(self) -> State:
+        ids = itertools.count(1001)
+        owner = User(id=next(ids), login="fake-app-owner", type="Organization")
+        bot = User(id=next(ids), login=f"{APP_SLUG}[bot]", type="Bot")
+        app = App(id=APP_ID, slug=APP_SLUG, name="Fake Webhook App", owner=owner, bot=bot)
+        state = State(base_url=self.base_url, app=app, ids=ids)
+        web_flow = User(id=WEB_FLOW_ID, login="web-flow", name="GitHub", email="noreply@github.com")
+        for user in (owner, bot, web_flow):
+            state.users[user.login.casefold()] = user
+        self.git_root.mkdir(parents=True, exist_ok=True)
+        return state
