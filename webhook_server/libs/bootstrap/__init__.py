@@ -1,8 +1,8 @@
 """Startup bootstrap of configured repositories (`bootstrap.md`): labels, settings, branch protection,
 webhooks and stale check-run recovery, plus the one-time `podman login`."""
 
-from webhook_server.libs.bootstrap.docker_login import docker_login
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, BootstrapResult, PhaseFailure, RerunCheck
+from webhook_server.libs.bootstrap.podman_login import docker_login
 from webhook_server.libs.bootstrap.runner import (
     MAX_PARALLEL_REPOSITORIES,
     bootstrap_repositories,

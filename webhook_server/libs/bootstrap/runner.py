@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from github import Github, GithubException, UnknownObjectException
 
-from webhook_server.libs.bootstrap.docker_login import docker_login
 from webhook_server.libs.bootstrap.hook_records import HookRecords
 from webhook_server.libs.bootstrap.labels import sync_labels
 from webhook_server.libs.bootstrap.model import (
@@ -22,6 +21,7 @@ from webhook_server.libs.bootstrap.model import (
     RerunCheck,
     describe_github_error,
 )
+from webhook_server.libs.bootstrap.podman_login import docker_login
 from webhook_server.libs.bootstrap.protection import protect_branches
 from webhook_server.libs.bootstrap.recovery import CheckRecovery
 from webhook_server.libs.bootstrap.rest import rest_get

@@ -77,7 +77,7 @@ async def test_hanging_login_times_out(
     podman.write_text("#!/bin/sh\nexec sleep 30\n")
     podman.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    monkeypatch.setattr("webhook_server.libs.bootstrap.docker_login.LOGIN_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr("webhook_server.libs.bootstrap.podman_login.LOGIN_TIMEOUT_SECONDS", 0.3)
     with caplog.at_level(logging.ERROR):
         assert await docker_login(server_config(tmp_path, docker=DOCKER)) is False
     assert "timed out" in caplog.text
