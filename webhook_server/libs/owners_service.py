@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
-from webhook_server.libs import pr_git
+from webhook_server.libs import git_content, pr_git
 from webhook_server.libs.pr_snapshot import PullSnapshot, pull_snapshot
 from webhook_server.libs.rules import owners as owners_rules
 from webhook_server.libs.rules.logins import login_key, unique_sorted_logins
@@ -22,30 +21,7 @@ if TYPE_CHECKING:
 
 OWNERS_CACHE_EXTENSION = "owners_cache"
 COLLABORATORS_TTL_SECONDS = 300.0
-_CACHE_SIZE = 256
 MAINTAINER_PERMISSIONS = frozenset({"admin", "maintain"})
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A small least-recently-used map."""
-
-    def __init__(self, size: int = _CACHE_SIZE) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -62,11 +38,9 @@ class Collaborator:
 
 @dataclass
 class OwnersCache:
-    """Server-wide caches: OWNERS per (repo, base SHA), changed files per (repo, PR, base, head),
-    collaborator permissions per repository for 5 minutes."""
+    """Server-wide cache of collaborator permissions per repository, for 5 minutes (OWNERS and changed
+    files are cached per SHA by `git_content`)."""
 
-    owners: _Lru[tuple[str, str], dict[str, OwnersFile]] = field(default_factory=_Lru)
-    changed: _Lru[tuple[str, int, str, str], tuple[str, ...]] = field(default_factory=_Lru)
     collaborators: dict[str, tuple[float, tuple[Collaborator, ...]]] = field(default_factory=dict)
 
 
@@ -110,12 +84,7 @@ async def owners_files(webhook: GithubWebhook) -> dict[str, OwnersFile]:
         if state.files is None:
             pull = await pull_snapshot(webhook)
             base_sha = await _base_tip(webhook, pull)
-            key = (webhook.repo_context.full_name, base_sha)
-            files = _cache(webhook).owners.get(key)
-            if files is None:
-                files = await pr_git.read_owners_files(pr_git.mirror_of(webhook), base_sha)
-                _cache(webhook).owners.put(key, files)
-            state.files = files
+            state.files = (await git_content.read_owners(pr_git.mirror_of(webhook), base_sha)).files
         return state.files
 
 
@@ -126,14 +95,11 @@ async def changed_files(webhook: GithubWebhook) -> tuple[str, ...]:
     async with state.lock:
         if state.changed is None:
             base_sha = await _base_tip(webhook, pull)
-            key = (webhook.repo_context.full_name, pull.number, base_sha, pull.head_sha)
-            changed = _cache(webhook).changed.get(key)
-            if changed is None:
+            mirror = pr_git.mirror_of(webhook)
+            if not await mirror.has_commit(pull.head_sha):
                 await pr_git.fetch_pull_head(webhook, pull.number)
                 await pr_git.fetch_commits(webhook, [pull.head_sha])
-                changed = await pr_git.read_changed_files(pr_git.mirror_of(webhook), base_sha, pull.head_sha)
-                _cache(webhook).changed.put(key, changed)
-            state.changed = changed
+            state.changed = await git_content.changed_files(mirror, base_sha, pull.head_sha)
         return state.changed
 
 
