@@ -4,7 +4,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from github import GithubException, UnknownObjectException
+from github import GithubException
 
 from webhook_server.libs.bootstrap.model import PhaseError, RepositoryTarget, describe_github_error
 from webhook_server.libs.bootstrap.protection_body import desired_put_body, protection_differs, put_form
@@ -16,6 +16,7 @@ LOGGER = logging.getLogger(__name__)
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 FORBIDDEN = 403
+NOT_FOUND = 404
 
 T = TypeVar("T")
 
@@ -41,9 +42,9 @@ async def has_pre_commit_config(target: RepositoryTarget) -> bool:
     url = f"/repos/{target.full_name}/contents/{PRE_COMMIT_CONFIG}"
     try:
         await rest_get(target.github, url, {"ref": target.default_branch})
-    except UnknownObjectException:
-        return False
     except GithubException as error:
+        if error.status == NOT_FOUND:
+            return False
         LOGGER.warning(
             "%s: could not look for %s (%s); not requiring 'pre-commit.ci - pr'",
             target.full_name,
@@ -81,8 +82,10 @@ class BranchProtector:
         branch_url = f"/repos/{target.full_name}/branches/{path_segment(branch)}"
         try:
             await rest_get(target.github, branch_url)
-        except UnknownObjectException:
-            return False
+        except GithubException as error:
+            if error.status == NOT_FOUND:
+                return False
+            raise
         current = put_form(await self._current_protection(f"{branch_url}/protection"))
         desired = desired_put_body(
             current, target.config.branch_protection, await self.required_checks(rule), target.api_login
@@ -97,8 +100,10 @@ class BranchProtector:
     async def _current_protection(self, url: str) -> dict[str, object] | None:
         try:
             current: dict[str, object] = await self._guarded(rest_get(self.target.github, url))
-        except UnknownObjectException:
-            return None
+        except GithubException as error:
+            if error.status == NOT_FOUND:  # "Branch not protected"
+                return None
+            raise
         return current
 
     async def _guarded(self, call: Awaitable[T]) -> T:

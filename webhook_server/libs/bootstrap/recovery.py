@@ -9,10 +9,9 @@ is completed as failed with a hint to retry.
 import logging
 from dataclasses import dataclass
 
-from github import Github
-
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, RepositoryTarget, RerunCheck
 from webhook_server.libs.bootstrap.rest import Json, rest_list, rest_write
+from webhook_server.libs.github_app import GithubApp
 from webhook_server.libs.rules.checks import CHERRY_PICKED, VERIFIED, CheckConclusion, CheckStatus
 from webhook_server.libs.rules.labels import CHERRY_PICK_PREFIX
 
@@ -45,8 +44,7 @@ class CheckRecovery:
     """Recovers the check runs of one repository."""
 
     target: RepositoryTarget
-    app_client: Github
-    app_id: int
+    app: GithubApp
     rerun_check: RerunCheck | None
     active_job: ActiveJobCheck | None
 
@@ -60,7 +58,7 @@ class CheckRecovery:
 
     async def unfinished_runs(self, head_sha: str) -> list[Json]:
         url = f"/repos/{self.target.full_name}/commits/{head_sha}/check-runs"
-        runs = await rest_list(self.app_client, url, {"app_id": self.app_id}, item_key="check_runs")
+        runs = await rest_list(self.target.github, url, {"app_id": self.app.app_id}, item_key="check_runs")
         return [run for run in runs if run["status"] in UNFINISHED]
 
     async def recover_pull(self, pull: OpenPull) -> None:
@@ -82,14 +80,19 @@ class CheckRecovery:
                 "conclusion": CheckConclusion.FAILURE.value,
                 "output": cherry_pick_interrupted_output(pull.labels),
             }
-            await rest_write(self.app_client, "PATCH", run_url, body)
+            await self._update_run(run_url, body)
             LOGGER.info("%s#%d: completed the interrupted %s run", self.target.full_name, pull.number, name)
             return
         if run["status"] == CheckStatus.IN_PROGRESS.value:
-            await rest_write(self.app_client, "PATCH", run_url, {"status": CheckStatus.QUEUED.value})
+            await self._update_run(run_url, {"status": CheckStatus.QUEUED.value})
         LOGGER.info("%s#%d: re-queued the unfinished %s run", self.target.full_name, pull.number, name)
         if self.rerun_check is not None:
             await self.rerun_check(self.target.full_name, pull.number, pull.head_sha, name)
+
+    async def _update_run(self, url: str, body: Json) -> None:
+        """Check runs are written as the App (its installation token is only fetched when needed)."""
+        client = await self.app.client_for(self.target.full_name)
+        await rest_write(client, "PATCH", url, body)
 
     async def run(self) -> None:
         """Every open PR; a failure on one PR is a WARNING and the others continue."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
-from github import Github, GithubException, UnknownObjectException
+from github import GithubException
 
 from webhook_server.libs.bootstrap.hook_records import HookRecords
 from webhook_server.libs.bootstrap.labels import sync_labels
@@ -28,7 +28,7 @@ from webhook_server.libs.bootstrap.rest import rest_get
 from webhook_server.libs.bootstrap.settings import apply_repository_settings
 from webhook_server.libs.bootstrap.webhooks import sync_webhook
 from webhook_server.libs.config import RepositoryEntry, ServerConfig, repository_config
-from webhook_server.libs.github_app import AppNotInstalledError
+from webhook_server.libs.github_app import AppNotInstalledError, GithubApp
 from webhook_server.libs.github_auth import TOKEN_CHOICES, TokenChoices, choose_token
 from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.token_pool import NoApiTokenError
@@ -37,6 +37,7 @@ from webhook_server.utils.metrics import BOOTSTRAP_REPOSITORIES_TOTAL
 LOGGER = logging.getLogger(__name__)
 
 MAX_PARALLEL_REPOSITORIES = 4
+NOT_FOUND = 404
 T = TypeVar("T")
 
 
@@ -113,46 +114,38 @@ async def _api_login(context: RepositoryContext, run: RepositoryRun) -> str | No
         return None
 
 
-@dataclass(frozen=True)
-class AppAccess:
-    """The App's installation client on one repository, and the App id (to recognise our check runs)."""
-
-    client: Github
-    app_id: int
-
-
-async def _app_access(context: RepositoryContext, run: RepositoryRun) -> AppAccess | None:
-    """Phase 1b: the App installation; None (recovery is then skipped) when it is missing."""
+async def _installed_app(context: RepositoryContext, run: RepositoryRun) -> GithubApp | None:
+    """Phase 1b: look up the App's installation; None (recovery is then skipped) when it is missing."""
     app = context.app
     if app is None:
         run.fail(Phase.APP, "github-app-id is not set")
         return None
     try:
-        client = await app.client_for(context.full_name)
+        await app.installation_id(context.full_name)
     except AppNotInstalledError as error:
         run.fail(Phase.APP, f"{error}; check-run recovery is skipped")
         return None
     except GithubException as error:
         run.fail(Phase.APP, f"{describe_github_error(error)}; check-run recovery is skipped")
         return None
-    return AppAccess(client, app.app_id)
+    return app
 
 
 async def _repository_data(context: RepositoryContext, run: RepositoryRun) -> dict[str, object] | None:
     """Phase 2: `GET /repos/{owner}/{repo}`; a 404 or 403 skips the repository with a permission hint."""
     try:
         data: dict[str, object] = await rest_get(context.pooled.github, f"/repos/{context.full_name}")
-    except UnknownObjectException:
-        run.fail(Phase.REPOSITORY, "not found (404); check that the token can access the repository")
-        return None
     except GithubException as error:
+        if error.status == NOT_FOUND:
+            run.fail(Phase.REPOSITORY, "not found (404); check that the token can access the repository")
+            return None
         run.fail(Phase.REPOSITORY, f"{describe_github_error(error)}; check the token's repository permissions")
         return None
     return data
 
 
 async def _write_phases(
-    services: BootstrapServices, target: RepositoryTarget, app: AppAccess | None, run: RepositoryRun
+    services: BootstrapServices, target: RepositoryTarget, app: GithubApp | None, run: RepositoryRun
 ) -> None:
     """Phases 3-7 in order; each failure is recorded and the next phase still runs."""
     await run.phase(Phase.LABELS, sync_labels(target))
@@ -165,7 +158,7 @@ async def _write_phases(
     if app is None:
         run.skipped.append(Phase.RECOVERY)
         return
-    recovery = CheckRecovery(target, app.client, app.app_id, services.rerun_check, services.active_job)
+    recovery = CheckRecovery(target, app, services.rerun_check, services.active_job)
     await run.phase(Phase.RECOVERY, recovery.run())
 
 
@@ -177,7 +170,7 @@ async def _run_phases(services: BootstrapServices, entry: RepositoryEntry, run: 
     api_login = await _api_login(context, run)
     if api_login is None:
         return
-    app = await _app_access(context, run)
+    app = await _installed_app(context, run)
     data = await _repository_data(context, run)
     if data is None:
         return

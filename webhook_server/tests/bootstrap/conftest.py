@@ -3,7 +3,11 @@
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from webhook_server.libs.config import RepositoryConfig, ServerConfig, config_from_document, repository_config
+from webhook_server.libs.github_transport import PACER
+from webhook_server.libs.request_pacer import PacerLimits
 
 REPOSITORY = "acme/widgets"
 
@@ -22,3 +26,10 @@ def server_config(tmp_path: Path, repository: dict[str, Any] | None = None, **ro
 def widgets_config(tmp_path: Path, repository: dict[str, Any] | None = None, **root: Any) -> RepositoryConfig:
     server = server_config(tmp_path, repository, **root)
     return repository_config(server, server.repositories()[0])
+
+
+@pytest.fixture(autouse=True)
+def unpaced_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """First bootstraps write ~25 times per repository; GitHub's write pacing (20 burst, then 80/min) would
+    make every test wait seconds. The pacer has its own tests; here it only lets writes through."""
+    monkeypatch.setattr(PACER, "limits", PacerLimits(max_concurrent=10, writes_per_minute=60_000.0, write_burst=1000))
