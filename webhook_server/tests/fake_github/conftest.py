@@ -26,7 +26,20 @@ class Scenario:
     http: httpx.Client
 
     def client(self, token: str) -> Github:
-        return Github(base_url=self.fake.base_url, auth=Auth.Token(token), retry=None, timeout=15)
+        return pygithub(self.fake, token)
+
+
+def pygithub(fake: FakeGitHub, token: str, per_page: int = 30) -> Github:
+    """A PyGithub client for the fake, without PyGithub's own retry and write throttling."""
+    return Github(
+        base_url=fake.base_url,
+        auth=Auth.Token(token),
+        retry=None,
+        timeout=15,
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+        per_page=per_page,
+    )
 
 
 @pytest.fixture
@@ -40,7 +53,7 @@ def scenario(fake_github: FakeGitHub) -> Iterator[Scenario]:
     )
     token = fake_github.create_token("alice")
     http = httpx.Client(base_url=fake_github.base_url, headers={"Authorization": f"token {token}"}, timeout=15)
-    gh = Github(base_url=fake_github.base_url, auth=Auth.Token(token), retry=None, timeout=15)
+    gh = pygithub(fake_github, token)
     yield Scenario(
         fake=fake_github,
         token=token,
