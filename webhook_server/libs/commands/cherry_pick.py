@@ -1,0 +1,91 @@
+"""`/cherry-pick <branch> [<branch> ...]` (`release.md` §1.1): validate the target branches, set the
+`cherry-pick-<branch>` labels and record each request. The cherry-pick job itself is the release flow's."""
+
+from github import UnknownObjectException
+
+from webhook_server.libs.commands.context import CommandRun
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.release_requests import CHERRY_PICK_REQUEST, record_request
+from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.labels_service import LabelService
+from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.rules.labels import MAX_LABEL_LENGTH, LabelCategory, cherry_pick_label
+from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
+from webhook_server.utils.github_retry import github_api_call
+
+CATEGORY_DISABLED_REPLY = "Cherry-pick labels are disabled for this repository, so nothing was scheduled."
+
+
+async def _category_disabled(run: CommandRun) -> str | None:
+    return None if LabelCategory.CHERRY_PICK in label_categories(run.config) else CATEGORY_DISABLED_REPLY
+
+
+async def _branch_exists(run: CommandRun, branch: str) -> bool:
+    try:
+        await github_api_call(run.webhook.repository.get_branch, branch)
+    except UnknownObjectException:
+        return False
+    return True
+
+
+def _listed(branches: list[str]) -> str:
+    return ", ".join(f"`{branch}`" for branch in branches)
+
+
+async def _schedule(run: CommandRun, branches: list[str]) -> None:
+    labels = LabelService.of(run.webhook)
+    too_long: list[str] = []
+    for branch in branches:
+        label = cherry_pick_label(branch)
+        if len(label) > MAX_LABEL_LENGTH:
+            too_long.append(branch)
+        else:
+            await labels.add(label)
+        details = {"requested_by": run.commenter, "label": len(label) <= MAX_LABEL_LENGTH, "merged": run.pull.merged}
+        await record_request(run.webhook, CHERRY_PICK_REQUEST, branch, details)
+    if too_long:
+        await run.reply(
+            f"The label for {_listed(too_long)} would be longer than {MAX_LABEL_LENGTH} characters and was not added; "
+            "the request is recorded and the cherry-pick still happens."
+        )
+    when = "now that it is merged" if run.pull.merged else "when this PR is merged"
+    await run.reply(f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; it runs {when}.")
+
+
+async def _cherry_pick(run: CommandRun) -> None:
+    branches = list(dict.fromkeys(run.command.args.split()))
+    missing = [branch for branch in branches if not await _branch_exists(run, branch)]
+    if missing:
+        await run.reply("\n".join(f"Branch `{branch}` does not exist." for branch in missing))
+    current = await LabelService.of(run.webhook).current()
+    present = [branch for branch in branches if branch not in missing and cherry_pick_label(branch) in current]
+    if present:
+        await run.reply(
+            f"The cherry-pick label is already present for {_listed(present)}; remove the label and run the command "
+            "again to trigger it once more."
+        )
+    remaining = [branch for branch in branches if branch not in missing and branch not in present]
+    if remaining:
+        await _schedule(run, remaining)
+
+
+def _help(config: RepositoryConfig) -> tuple[CommandHelp, ...]:
+    if LabelCategory.CHERRY_PICK not in label_categories(config):
+        return ()
+    return (
+        CommandHelp(
+            "/cherry-pick <branch>",
+            "Cherry-pick this PR to `<branch>` once merged (several branches may be given)",
+            CommandGroup.CHERRY_PICK,
+        ),
+    )
+
+
+CHERRY_PICK_COMMAND = CommandSpec(
+    name="cherry-pick",
+    permission=PermissionClass.VALID_USER,
+    argument=ArgumentRule.REQUIRED,
+    effect=_cherry_pick,
+    help_lines=_help,
+    precondition=_category_disabled,
+)

@@ -1,0 +1,68 @@
+"""The shape of a registry entry (`commands.md` §3): name, argument rule, permission class, effect and help."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.rules.welcome import CommandHelp
+
+if TYPE_CHECKING:
+    from webhook_server.libs.commands.context import CommandRun
+
+
+class ArgumentRule(StrEnum):
+    """What a command expects after its word (`commands.md` §3, §6)."""
+
+    NONE = "none"  # any argument text is ignored
+    REQUIRED = "required"  # `<command> requires an argument` when empty
+    OPTIONAL = "optional"  # `cancel`, build arguments, or nothing
+
+
+class PermissionClass(StrEnum):
+    """Who may run a command (`commands.md` §2, §3)."""
+
+    ANYONE = "anyone"
+    VALID_USER = "valid user"
+    PR_AUTHOR_OR_VALID_USER = "PR author or valid user"
+    PR_AUTHOR_OR_PR_APPROVER = "PR author or PR approver"
+    NOT_PR_AUTHOR = "anyone except the PR author"
+    PR_APPROVER = "PR approver or root approver"
+    MAINTAINER = "maintainer"
+    MAINTAINER_OR_REPOSITORY_APPROVER = "maintainer or repository approver"
+    REBASER = "valid user and (PR author or maintainer)"
+
+
+Effect = Callable[["CommandRun"], Awaitable[None]]
+Check = Callable[["CommandRun"], Awaitable[str | None]]
+HelpLines = Callable[[RepositoryConfig], tuple[CommandHelp, ...]]
+DeniedReply = Callable[["CommandRun"], str]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One registry entry.
+
+    Order of checks for one command line (`commands.md` §4, §6): draft rule, disabled label, argument rule
+    and `validate`, permission class, `precondition`; only then the `+1` reaction and the `effect`.
+    `validate` and `precondition` return a refusal reply, or None to go on.
+    """
+
+    name: str
+    permission: PermissionClass
+    argument: ArgumentRule
+    effect: Effect
+    help_lines: HelpLines
+    label: str | None = None
+    draft_exempt: bool = False
+    validate: Check | None = None
+    precondition: Check | None = None
+    denied_reply: DeniedReply | None = None
+
+
+def no_help(config: RepositoryConfig) -> tuple[CommandHelp, ...]:
+    """For entries that are never advertised."""
+    return ()
