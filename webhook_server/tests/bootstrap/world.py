@@ -14,7 +14,7 @@ from webhook_server.tests.fake_github.faults import RequestRecord
 
 ORG = "acme"
 API_USER = "api-user"
-WEBHOOK_URL = "https://hooks.example.com/webhook_server"
+WEBHOOK_URL = "http://127.0.0.1:9/webhook_server"  # nothing listens there: the fake's deliveries fail fast
 WEBHOOK_SECRET = "bootstrap-secret-1"
 
 
