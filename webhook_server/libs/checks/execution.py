@@ -1,0 +1,138 @@
+"""One command check from start to end: check run `in_progress`, a prepared worktree, the command, the result.
+
+The worktree is the PR head with its base branch merged in (`checks.md` §3.1), made from the repository's
+mirror with the token in git's environment only. The command runs with the constructed environment and no
+credentials (`checks.md` §5.3), in its own temporary directory, under the check's timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from webhook_server.libs.check_runs import CheckRuns
+from webhook_server.libs.checks import outcome
+from webhook_server.libs.checks.model import CheckInputs, CheckNotRunnableError, CheckTarget, ToolLaunchers
+from webhook_server.libs.checks.registry import check_command, check_title
+from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.git_credentials import CommitIdentity
+from webhook_server.libs.git_mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
+from webhook_server.libs.git_process import GitError
+from webhook_server.libs.github_auth import choose_token
+from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.rules.checks import CheckResult
+from webhook_server.libs.runner import KILL_GRACE_SECONDS, command_environment, run_command
+from webhook_server.utils.masking import SECRETS
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """A check to run: which one, for which PR state, with which repository access and config."""
+
+    repo: RepositoryContext
+    config: RepositoryConfig
+    target: CheckTarget
+    name: str
+    delivery_id: str | None
+
+    @property
+    def title(self) -> str:
+        return check_title(self.name)
+
+
+def job_secrets(config: RepositoryConfig, token: str) -> tuple[str, ...]:
+    """Every value masked in a check's output: the registered secrets plus this repository's own."""
+    container = config.container
+    own = [token, config.pypi_token, *(() if container is None else (container.username, container.password))]
+    return (*SECRETS.values(), *(value for value in own if value))
+
+
+class CheckExecutor:
+    """Runs command checks and writes their check runs."""
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        mirrors: GitMirrors,
+        check_runs: CheckRuns,
+        launchers: ToolLaunchers,
+        kill_grace_seconds: float = KILL_GRACE_SECONDS,
+        seconds_per_minute: float = 60.0,
+    ) -> None:
+        """`seconds_per_minute` converts configured timeouts (tests shrink it; the server keeps 60)."""
+        self._data_dir = data_dir
+        self._seconds_per_minute = seconds_per_minute
+        self._mirrors = mirrors
+        self._check_runs = check_runs
+        self._launchers = launchers
+        self._kill_grace_seconds = kill_grace_seconds
+
+    async def report_queued(self, job: CheckJob) -> bool:
+        """Set the job's check run to `queued`."""
+        return await self._check_runs.queue(job.repo, job.target.head_sha, job.name, outcome.queued_output(job.title))
+
+    async def report_cancelled(self, job: CheckJob, summary: str) -> bool:
+        """Complete the job's check run as `cancelled` with `summary`."""
+        result = outcome.cancelled(job.title, summary)
+        return await self._check_runs.complete(job.repo, job.target.head_sha, job.name, result)
+
+    async def run(self, job: CheckJob) -> tuple[CheckResult, bool]:
+        """Run the check and complete its check run; returns the result and whether every write succeeded."""
+        sha = job.target.head_sha
+        started = await self._check_runs.start(job.repo, sha, job.name, outcome.in_progress_output(job.title))
+        result = await self._evaluate(job)
+        completed = await self._check_runs.complete(job.repo, sha, job.name, result)
+        LOGGER.info("Check %s on %s: %s", job.name, sha[:7], result.conclusion.value)
+        return result, started and completed
+
+    async def _evaluate(self, job: CheckJob) -> CheckResult:
+        token_state = choose_token(job.repo.pooled.pool)
+        assert token_state.login is not None  # a usable token was probed: owner known
+        assert token_state.user_id is not None
+        identity = CommitIdentity.for_api_user(token_state.login, token_state.user_id)
+        secrets = job_secrets(job.config, token_state.token)
+        mirror = self._mirrors.mirror(job.repo.full_name)
+        base = job.target.base_ref
+        try:
+            await self._fetch(mirror, job, token_state.token)
+            async with mirror.worktree(job.target.head_sha) as worktree:
+                await mirror.merge(worktree, f"refs/heads/{base}", f"Merge {base}", identity)
+                return await self._run_command(job, worktree, secrets)
+        except GitError as error:
+            LOGGER.error("Could not prepare the worktree of check %s: %s", job.name, error)
+            return outcome.preparation_failure(job.title, error.output, secrets)
+        except CheckNotRunnableError as error:
+            return outcome.not_runnable(job.title, str(error))
+
+    async def _fetch(self, mirror: GitMirror, job: CheckJob, token: str) -> None:
+        target = job.target
+        refspecs = [branch_refspec(target.base_ref), pull_head_refspec(target.number)]
+        await mirror.fetch(token, refspecs, delivery_id=job.delivery_id)
+        await mirror.fetch_missing_commits(token, [target.head_sha], delivery_id=job.delivery_id)
+
+    async def _run_command(self, job: CheckJob, worktree: Path, secrets: tuple[str, ...]) -> CheckResult:
+        inputs = CheckInputs(
+            name=job.name,
+            worktree=worktree,
+            config=job.config,
+            target=job.target,
+            launchers=self._launchers,
+            web_base_url=self._mirrors.git_base_url,
+        )
+        command = check_command(inputs)
+        with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+            env = command_environment(self._data_dir, Path(tmp), passthrough=job.config.check_environment_passthrough)
+            result = await run_command(
+                command.argv,
+                cwd=command.cwd,
+                env=env,
+                timeout_seconds=command.timeout_minutes * self._seconds_per_minute,
+                secrets=secrets,
+                kill_grace_seconds=self._kill_grace_seconds,
+            )
+        return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
