@@ -19,6 +19,7 @@
   const DEBOUNCE_MS = 300;
   const MIN_BACKOFF_MS = 1000;
   const MAX_BACKOFF_MS = 30000;
+  const DUPLICATE_WINDOW = 200;
   const THEME_KEY = "log-viewer-theme";
   const PANEL_KEY = "log-viewer-panel-collapsed";
 
@@ -146,6 +147,7 @@
 
   function renderEntry(entry) {
     const row = el("li", "log-entry");
+    row.dataset.key = JSON.stringify(entry);
     row.dataset.message = String(entry.message || "");
     row.appendChild(el("time", "log-time", formatTimestamp(entry.timestamp)));
     const level = String(entry.level || "").toUpperCase();
@@ -190,8 +192,18 @@
     updateShown();
   }
 
+  function alreadyShown(entry) {
+    const key = JSON.stringify(entry);
+    const rows = byId("log-list").children;
+    for (let index = 0; index < Math.min(rows.length, DUPLICATE_WINDOW); index += 1) {
+      if (rows[index].dataset.key === key) return true;
+    }
+    return false;
+  }
+
   function prependLive(entry) {
     const list = byId("log-list");
+    if (alreadyShown(entry)) return; // a history reload already brought it
     list.insertBefore(renderEntry(entry), list.firstChild);
     const cap = Number(currentLimit());
     while (list.children.length > cap) list.removeChild(list.lastChild);
