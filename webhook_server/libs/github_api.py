@@ -15,6 +15,7 @@ from webhook_server.libs.delivery import Delivery
 from webhook_server.libs.early_exits import early_exit
 from webhook_server.libs.github_auth import TOKEN_CHOICES, TokenChoices, choose_token
 from webhook_server.libs.handlers.registry import handler_for
+from webhook_server.libs.pr_early_exits import config_early_exit
 from webhook_server.libs.pr_resolution import resolve_pull_request, stale_sha
 from webhook_server.libs.repository_context import LocalConfig, RepositoryContext
 from webhook_server.libs.services import ServerServices
@@ -71,6 +72,8 @@ class GithubWebhook:
             reason = early_exit(self.event, self.payload)
             if reason is None:
                 await self._resolve_repository()
+                reason = config_early_exit(self.event, self.payload, self.repo_config)
+            if reason is None:
                 reason = await self._resolve_pull_request()
             if reason is not None:
                 step.data["skipped"] = reason

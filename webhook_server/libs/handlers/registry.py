@@ -1,15 +1,20 @@
 """Routing table: GitHub event name → handler class."""
 
 from webhook_server.libs.handlers.base import EventHandler
+from webhook_server.libs.handlers.check_run import CheckRunHandler
 from webhook_server.libs.handlers.pending import PendingHandler
+from webhook_server.libs.handlers.pull_request import PullRequestHandler
+from webhook_server.libs.handlers.pull_request_review import PullRequestReviewHandler
+from webhook_server.libs.handlers.review_thread import ReviewThreadHandler
+from webhook_server.libs.handlers.status import StatusHandler
 
 HANDLERS: dict[str, type[EventHandler]] = {
-    "pull_request": PendingHandler,
-    "pull_request_review": PendingHandler,
-    "pull_request_review_thread": PendingHandler,
+    "pull_request": PullRequestHandler,
+    "pull_request_review": PullRequestReviewHandler,
+    "pull_request_review_thread": ReviewThreadHandler,
     "issue_comment": PendingHandler,
-    "check_run": PendingHandler,
-    "status": PendingHandler,
+    "check_run": CheckRunHandler,
+    "status": StatusHandler,
     "push": PendingHandler,
 }
 

@@ -1,0 +1,111 @@
+"""`pull_request` events (`pr-workflow.md` §1): opened, reopened, ready_for_review, synchronize, edited,
+labeled/unlabeled and closed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from webhook_server.libs.pr_check_service import cancel_pr_jobs, cancel_superseded_jobs
+from webhook_server.libs.pr_closed import schedule_merge_state_refresh
+from webhook_server.libs.pr_inline_checks import run_inline_checks
+from webhook_server.libs.pr_label_event import process_label_event
+from webhook_server.libs.pr_native_automerge import evaluate_native_auto_merge
+from webhook_server.libs.pr_snapshot import PullSnapshot, pull_snapshot
+from webhook_server.libs.pr_synchronize import process_push
+from webhook_server.libs.pr_tracking_issue import close_tracking_issue, ensure_tracking_issue
+from webhook_server.libs.pr_workflow import (
+    Work,
+    apply_wip_from_title,
+    ensure_welcome_comment,
+    run_concurrently,
+    run_full_workflow,
+    run_isolated,
+)
+from webhook_server.libs.rules.checks import CONVENTIONAL_TITLE
+from webhook_server.libs.test_oracle import trigger_test_oracle
+
+if TYPE_CHECKING:
+    from webhook_server.libs.github_api import GithubWebhook
+
+LOGGER = logging.getLogger(__name__)
+
+
+class PullRequestHandler:
+    """Routes a `pull_request` delivery by action."""
+
+    def __init__(self, webhook: GithubWebhook) -> None:
+        self.webhook = webhook
+
+    async def process_event(self) -> None:
+        webhook = self.webhook
+        actions: dict[str, Callable[[PullSnapshot], Awaitable[None]]] = {
+            "opened": self._opened,
+            "ready_for_review": self._ready_for_review,
+            "reopened": self._reopened,
+            "synchronize": self._synchronize,
+            "edited": self._edited,
+            "labeled": self._label_changed,
+            "unlabeled": self._label_changed,
+            "closed": self._closed,
+        }
+        async with webhook.ctx.step("pr_handler", action=webhook.action):
+            pull = await pull_snapshot(webhook)
+            await actions[str(webhook.action)](pull)
+
+    async def _start(self, pull: PullSnapshot, *, welcome: bool, reopen_issue: bool) -> None:
+        """opened / ready_for_review / reopened: concurrently welcome, tracking issue, `wip`, full workflow;
+        then native auto-merge."""
+        webhook = self.webhook
+        items: dict[str, Work] = {}
+        if welcome:
+            items["welcome_comment"] = lambda: ensure_welcome_comment(webhook)
+        items["tracking_issue"] = lambda: ensure_tracking_issue(webhook, pull, reopen=reopen_issue)
+        items["wip_label"] = lambda: apply_wip_from_title(webhook)
+        items["full_workflow"] = lambda: run_full_workflow(webhook)
+        await run_concurrently(webhook, items)
+        await run_isolated(webhook, "native_auto_merge", lambda: evaluate_native_auto_merge(webhook))
+
+    async def _opened(self, pull: PullSnapshot) -> None:
+        await self._start(pull, welcome=True, reopen_issue=False)
+        await run_isolated(self.webhook, "test_oracle", lambda: trigger_test_oracle(self.webhook, "pr-opened"))
+
+    async def _ready_for_review(self, pull: PullSnapshot) -> None:
+        await self._start(pull, welcome=True, reopen_issue=False)
+
+    async def _reopened(self, pull: PullSnapshot) -> None:
+        await self._start(pull, welcome=False, reopen_issue=True)
+
+    async def _synchronize(self, pull: PullSnapshot) -> None:
+        webhook = self.webhook
+        await run_isolated(webhook, "cancel_superseded_jobs", lambda: cancel_superseded_jobs(webhook, pull))
+        before, after = str(webhook.payload.get("before", "")), str(webhook.payload.get("after", ""))
+        await process_push(webhook, pull, before, after)
+        await run_isolated(webhook, "native_auto_merge", lambda: evaluate_native_auto_merge(webhook))
+        await run_isolated(webhook, "test_oracle", lambda: trigger_test_oracle(webhook, "pr-synchronized"))
+
+    async def _edited(self, pull: PullSnapshot) -> None:
+        webhook = self.webhook
+        changes = webhook.payload.get("changes") or {}
+        items: dict[str, Work] = {"wip_label": lambda: apply_wip_from_title(webhook)}
+        if "title" in changes and webhook.repo_config.conventional_title:
+            items["conventional_title"] = lambda: run_inline_checks(webhook, (CONVENTIONAL_TITLE,))
+        if "base" in changes:
+            items["full_workflow"] = lambda: run_full_workflow(webhook)
+        await run_concurrently(webhook, items)
+
+    async def _label_changed(self, pull: PullSnapshot) -> None:
+        await process_label_event(self.webhook, pull)
+
+    async def _closed(self, pull: PullSnapshot) -> None:
+        webhook = self.webhook
+        await run_concurrently(
+            webhook,
+            {
+                "cancel_jobs": lambda: cancel_pr_jobs(webhook, pull),
+                "close_tracking_issue": lambda: close_tracking_issue(webhook, pull),
+            },
+        )
+        if pull.merged:
+            schedule_merge_state_refresh(webhook, pull)

@@ -1,0 +1,88 @@
+"""How the PR workflow reaches the command-check service (`services.extensions["checks"]`): queue, start,
+wait for and cancel the jobs of a PR. Without a registered service these are logged no-ops."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.repository_context import RepositoryContext
+
+if TYPE_CHECKING:
+    from webhook_server.libs.github_api import GithubWebhook
+
+LOGGER = logging.getLogger(__name__)
+
+CHECKS_EXTENSION = "checks"
+
+
+class CheckService(Protocol):
+    """The part of the check service the PR workflow uses."""
+
+    async def queue_checks(self, repo: RepositoryContext, repo_config: RepositoryConfig, pr: PullSnapshot) -> None: ...
+
+    async def start_checks(
+        self,
+        repo: RepositoryContext,
+        repo_config: RepositoryConfig,
+        pr: PullSnapshot,
+        names: Sequence[str] | None = None,
+        *,
+        delivery_id: str,
+    ) -> list[int]: ...
+
+    async def cancel_superseded(self, repo_full_name: str, pr_number: int, head_sha: str) -> int: ...
+
+    async def cancel_pr(self, repo_full_name: str, pr_number: int) -> int: ...
+
+    async def wait_for_jobs(self, job_ids: Sequence[int]) -> None: ...
+
+
+def check_service(webhook: GithubWebhook) -> CheckService | None:
+    """The registered check service, or None (then command checks are not run)."""
+    service: CheckService | None = webhook.services.extensions.get(CHECKS_EXTENSION)
+    if service is None:
+        LOGGER.debug("No check service registered; command checks are not run")
+    return service
+
+
+async def queue_command_checks(webhook: GithubWebhook, pull: PullSnapshot) -> None:
+    """Set every enabled command check to `queued` on the head SHA."""
+    service = check_service(webhook)
+    if service is not None:
+        await service.queue_checks(webhook.repo_context, webhook.repo_config, pull)
+
+
+async def start_command_checks(webhook: GithubWebhook, pull: PullSnapshot) -> None:
+    """Start one job per enabled command check; the delivery waits for them after its lane phase."""
+    service = check_service(webhook)
+    if service is None:
+        return
+    job_ids = await service.start_checks(
+        webhook.repo_context, webhook.repo_config, pull, delivery_id=webhook.delivery.delivery_id
+    )
+    if job_ids:
+
+        async def wait() -> None:
+            await service.wait_for_jobs(job_ids)
+
+        webhook.after_lane(wait)
+
+
+async def cancel_superseded_jobs(webhook: GithubWebhook, pull: PullSnapshot) -> int:
+    """Cancel this PR's jobs for any head SHA other than the current one."""
+    service = check_service(webhook)
+    if service is None:
+        return 0
+    return await service.cancel_superseded(webhook.repo_context.full_name, pull.number, pull.head_sha)
+
+
+async def cancel_pr_jobs(webhook: GithubWebhook, pull: PullSnapshot) -> int:
+    """Cancel every queued or running job of this PR (it was closed)."""
+    service = check_service(webhook)
+    if service is None:
+        return 0
+    return await service.cancel_pr(webhook.repo_context.full_name, pull.number)
