@@ -166,9 +166,10 @@ class JobManager:
         if active.restart:
             active.restart = False
             await self._ledger.mark_job_queued(active.job.job_id)
-            heapq.heappush(self._pending, active.job.job_id)
-            self._pump()
-            return
+            if active.cancel_summary is None:  # not cancelled for good while it was being queued again
+                heapq.heappush(self._pending, active.job.job_id)
+                self._pump()
+                return
         self._pump()
         await self._end_cancelled(active, active.cancel_summary or "Cancelled")
 
@@ -194,15 +195,15 @@ class JobManager:
         """
         chosen = [self._active[job_id] for job_id in list(self._by_key.values())]
         chosen = [active for active in chosen if predicate(active.job)]
+        queued = [active for active in chosen if active.job.job_id in self._pending]
+        self._pending = [job_id for job_id in self._pending if all(job_id != item.job.job_id for item in queued)]
+        heapq.heapify(self._pending)
         for active in chosen:
-            job_id = active.job.job_id
             active.cancel_summary = summary
-            if job_id in self._running:
-                await self._cancel_task(active)
-            elif job_id in self._pending:
-                self._pending.remove(job_id)
-                heapq.heapify(self._pending)
+            if active in queued:
                 await self._end_cancelled(active, summary)
+            else:
+                await self._cancel_task(active)
         return len(chosen)
 
     async def _cancel_task(self, active: _ActiveJob) -> None:
