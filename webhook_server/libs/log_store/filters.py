@@ -1,7 +1,7 @@
 """Viewer filters: validate query parameters (§6.4) and decide whether an entry matches.
 
-``EntryFilter.matches`` is the exact rule. ``EntryFilter.may_match_line`` is a cheap necessary condition
-on the raw JSONL bytes, used to skip JSON parsing of lines that cannot match.
+``EntryFilter.matches`` is the exact rule; ``prefilter.compile_line_check`` derives a cheap necessary
+condition on the raw JSONL bytes from it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from webhook_server.libs.log_store.records import parse_timestamp
 
 VALID_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "COMPLETED", "STEP", "SUCCESS")
-_LEVEL_RANK = {
+LEVEL_RANK = {
     "DEBUG": 10,
     "INFO": 20,
     "STEP": 20,
@@ -24,8 +24,6 @@ _LEVEL_RANK = {
     "ERROR": 40,
     "CRITICAL": 50,
 }
-_LOG_ENTRY_MARKERS = (b'"type": "log_entry"', b'"type":"log_entry"')
-_UNSAFE_TERM_CHARS = frozenset('"\\/')
 
 
 class FilterError(ValueError):
@@ -50,9 +48,9 @@ def parse_min_level(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
     level = value.strip().upper()
-    if level not in _LEVEL_RANK:
+    if level not in LEVEL_RANK:
         raise FilterError(f"Invalid min_level: {value}")
-    return _LEVEL_RANK[level]
+    return LEVEL_RANK[level]
 
 
 def parse_time(value: str | None, name: str) -> datetime | None:
@@ -63,11 +61,6 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     if moment is None:
         raise FilterError(f"Invalid {name} format: {value}")
     return moment
-
-
-def _safe_raw_term(term: str) -> bool:
-    """True when ``term`` appears verbatim in JSON text wherever its decoded string contains it."""
-    return term.isascii() and term.isprintable() and not (_UNSAFE_TERM_CHARS & set(term))
 
 
 @dataclass(frozen=True)
@@ -109,7 +102,7 @@ class EntryFilter:
         level = str(entry["level"] or "").upper()
         if self.levels is not None and level not in self.levels:
             return False
-        return self.min_level_rank is None or _LEVEL_RANK.get(level, 0) >= self.min_level_rank
+        return self.min_level_rank is None or LEVEL_RANK.get(level, 0) >= self.min_level_rank
 
     def _matches_text(self, entry: Mapping[str, Any]) -> bool:
         if self.start_time is not None or self.end_time is not None:
@@ -122,19 +115,6 @@ class EntryFilter:
                 return False
         folded = self.folded_search
         return folded is None or folded in str(entry["message"]).casefold()
-
-    def may_match_line(self, line: bytes) -> bool:
-        """False only when the raw line cannot match (so it need not be parsed)."""
-        if self.hook_id is not None and _safe_raw_term(self.hook_id) and self.hook_id.encode() not in line:
-            return False
-        folded = self.folded_search
-        if folded is None or not _safe_raw_term(folded):
-            return True
-        if not any(marker in line for marker in _LOG_ENTRY_MARKERS):
-            return True  # summary messages are built, not stored
-        if not line.isascii() or b"\\u" in line or b"\\/" in line:
-            return True
-        return folded.encode() in line.lower()
 
 
 def _repository_matches(wanted: str, entry: Mapping[str, Any], record: Mapping[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from webhook_server.libs.log_store.files import DayFile, list_day_files
 from webhook_server.libs.log_store.filters import EntryFilter
+from webhook_server.libs.log_store.prefilter import compile_line_check
 from webhook_server.libs.log_store.records import is_summary, parse_record, parse_timestamp, to_entry
 from webhook_server.libs.log_store.reverse_reader import read_lines_backwards
 
@@ -91,28 +92,37 @@ def _scan_file(
     except FileNotFoundError:
         return False  # removed by retention since it was listed
     start_floor = entry_filter.start_time - ORDER_SLACK if entry_filter.start_time is not None else None
+    line_check = compile_line_check(entry_filter)
     with handle:
         end = os.fstat(handle.fileno()).st_size
         if entry_filter.end_time is not None:
             end = offset_after(handle, end, entry_filter.end_time + ORDER_SLACK)
-        for offset, line in read_lines_backwards(handle, end):
-            if stats.examined >= budget.max_records:
-                stats.budget_hit = True
-                return False
-            stats.examined += 1
-            if not entry_filter.may_match_line(line):
-                continue
-            record = parse_record(line)
-            if record is None:
-                continue
-            entry = to_entry(record)
-            if start_floor is not None:
-                moment = parse_timestamp(entry["timestamp"])
-                if moment is not None and moment < start_floor:
+        allowed = budget.max_records - stats.examined
+        examined = 0
+        try:
+            for offset, line in read_lines_backwards(handle, end):
+                if examined == allowed:
+                    stats.budget_hit = True
+                    return False
+                examined += 1
+                if line_check is not None and not line_check(line):
+                    continue
+                record = parse_record(line)
+                if record is None:
+                    continue
+                entry = to_entry(record)
+                if start_floor is not None and _is_before(entry, start_floor):
                     return True
-            if entry_filter.matches(entry, record):
-                yield ScannedRecord(day_file=day_file, offset=offset, record=record, entry=entry)
+                if entry_filter.matches(entry, record):
+                    yield ScannedRecord(day_file=day_file, offset=offset, record=record, entry=entry)
+        finally:
+            stats.examined += examined
     return False
+
+
+def _is_before(entry: dict[str, Any], floor: datetime) -> bool:
+    moment = parse_timestamp(entry["timestamp"])
+    return moment is not None and moment < floor
 
 
 def offset_after(handle: BinaryIO, size: int, moment: datetime) -> int:

@@ -16,6 +16,7 @@ from webhook_server.libs.log_store.filters import (
     parse_levels,
     parse_time,
 )
+from webhook_server.libs.log_store.prefilter import compile_line_check
 from webhook_server.libs.log_store.records import to_entry
 from webhook_server.tests.logs.log_files import encode, log_entry, summary
 
@@ -145,16 +146,68 @@ def test_matching(params: dict[str, Any], record: dict[str, Any], matches: bool)
     ],
     ids=["ascii", "sharp-s", "escaped-quotes", "newline", "slash", "kelvin-sign", "non-ascii-term"],
 )
-def test_raw_prefilter_never_hides_a_match(search: str, message: str) -> None:
+def test_raw_prefilter_never_hides_a_search_match(search: str, message: str) -> None:
     record = log_entry(T0, message)
     entry_filter = EntryFilter(search=search)
     assert entry_filter.matches(to_entry(record), record)
+    check = compile_line_check(entry_filter)
     for line in (encode(record).strip(), json.dumps(record).encode()):
-        assert entry_filter.may_match_line(line)
+        assert check is None or check(line)
 
 
-def test_raw_prefilter_skips_lines_that_cannot_match() -> None:
-    line = encode(log_entry(T0, "nothing to see", hook_id="abc")).strip()
-    assert not EntryFilter(search="needle").may_match_line(line)
-    assert not EntryFilter(hook_id="zzz").may_match_line(line)
-    assert EntryFilter(hook_id="abc", search="see").may_match_line(line)
+PREFILTER_RECORDS = [
+    log_entry(T0, "Added label", level="WARNING", hook_id="h-1", repository="repo", event_type="pull_request"),
+    log_entry(T0, "other", level="DEBUG", hook_id="h-2", repository="other", event_type="push", api_user="bot"),
+    summary("h-1", T0, T0, full_name="org/repo"),
+    summary("h-3", T0, T0, repository='weird"name', full_name='org/weird"name', api_user="b\u00f6t"),
+]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hook_id": "h-1"},
+        {"repository": "org/repo"},
+        {"repository": "repo", "level": "warning"},
+        {"event_type": "push", "github_user": "bot"},
+        {"level": "COMPLETED"},
+        {"min_level": "WARNING"},
+        {"search": "LABEL"},
+        {"search": "SUCCESSFULLY", "level": "completed,debug"},
+        {"repository": 'weird"name'},
+        {"github_user": "b\u00f6t"},
+    ],
+    ids=[
+        "hook",
+        "full-name",
+        "repo-and-level",
+        "event-and-user",
+        "summaries",
+        "min-level",
+        "search",
+        "search-with-levels",
+        "unsafe-term",
+        "non-ascii-user",
+    ],
+)
+def test_raw_prefilter_agrees_with_the_exact_rule(params: dict[str, Any]) -> None:
+    entry_filter = build_filter(params)
+    check = compile_line_check(entry_filter)
+    matching = [record for record in PREFILTER_RECORDS if entry_filter.matches(to_entry(record), record)]
+    assert matching
+    for record in matching:
+        assert check is None or check(encode(record).strip()), record
+
+
+def test_raw_prefilter_rejects_lines_that_cannot_match() -> None:
+    line = encode(log_entry(T0, "nothing to see", hook_id="abc", level="INFO")).strip()
+    rejecting = [{"search": "needle"}, {"hook_id": "zzz"}, {"level": "ERROR"}, {"repository": "org/x"}]
+    for params in rejecting:
+        check = compile_line_check(build_filter(params))
+        assert check is not None
+        assert not check(line), params
+    accepting = compile_line_check(build_filter({"hook_id": "abc", "search": "see", "level": "info"}))
+    assert accepting is not None
+    assert accepting(line)
+    assert compile_line_check(build_filter({"pr_number": 3})) is None
+    assert compile_line_check(build_filter({"repository": 'weird"name'})) is None
