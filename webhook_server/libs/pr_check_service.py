@@ -4,12 +4,10 @@ wait for and cancel the jobs of a PR. Without a registered service these are log
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.pr_snapshot import PullSnapshot
-from webhook_server.libs.repository_context import RepositoryContext
 
 if TYPE_CHECKING:
     from webhook_server.libs.github_api import GithubWebhook
@@ -17,28 +15,6 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 CHECKS_EXTENSION = "checks"
-
-
-class CheckService(Protocol):
-    """The part of the check service the PR workflow uses."""
-
-    async def queue_checks(self, repo: RepositoryContext, repo_config: RepositoryConfig, pr: PullSnapshot) -> None: ...
-
-    async def start_checks(
-        self,
-        repo: RepositoryContext,
-        repo_config: RepositoryConfig,
-        pr: PullSnapshot,
-        names: Sequence[str] | None = None,
-        *,
-        delivery_id: str,
-    ) -> list[int]: ...
-
-    async def cancel_superseded(self, repo_full_name: str, pr_number: int, head_sha: str) -> int: ...
-
-    async def cancel_pr(self, repo_full_name: str, pr_number: int) -> int: ...
-
-    async def wait_for_jobs(self, job_ids: Sequence[int]) -> None: ...
 
 
 def check_service(webhook: GithubWebhook) -> CheckService | None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 MIRRORS_EXTENSION = "mirrors"
+CHECKS_EXTENSION = "checks"
 PUBLIC_API_URL = "https://api.github.com"
 
 
@@ -32,8 +33,12 @@ def git_base_url(api_url: str) -> str:
 
 
 def mirrors_of(webhook: GithubWebhook) -> GitMirrors:
-    """The server's mirrors (registered by the runtime, or created here on first use)."""
-    mirrors: GitMirrors | None = webhook.services.extensions.get(MIRRORS_EXTENSION)
+    """The server's mirrors: the registered ones, else the check service's, else created here on first use
+    (one `GitMirrors` per server, so each mirror has one lock)."""
+    extensions = webhook.services.extensions
+    mirrors: GitMirrors | None = extensions.get(MIRRORS_EXTENSION)
+    if mirrors is None and CHECKS_EXTENSION in extensions:
+        mirrors = extensions[CHECKS_EXTENSION].mirrors
     if mirrors is None:
         mirrors = GitMirrors(webhook.config.data_dir, git_base_url(webhook.config.github_api_url))
         webhook.services.extensions[MIRRORS_EXTENSION] = mirrors

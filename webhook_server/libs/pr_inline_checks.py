@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
+
+class CheckRunWriteFailedError(RuntimeError):
+    """GitHub refused a check-run write even after retries (the step is marked failed)."""
+
+
 Evaluator = Callable[["GithubWebhook", PullSnapshot], Awaitable[CheckResult]]
 
 
@@ -92,7 +97,8 @@ async def run_inline_check(webhook: GithubWebhook, name: str, pull: PullSnapshot
             raise
         LOGGER.exception("Check %s failed with an unexpected error", name)
         result = error_result
-    await complete_check_run(webhook, name, pull.head_sha, result)
+    if not await complete_check_run(webhook, name, pull.head_sha, result):
+        raise CheckRunWriteFailedError(f"the {name} check run could not be written")
     return result
 
 
