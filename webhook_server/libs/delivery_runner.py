@@ -12,6 +12,7 @@ from webhook_server.libs.github_api import GithubWebhook, RepositoryNotFoundInCo
 from webhook_server.libs.services import ServerServices
 from webhook_server.utils.context import DeliveryContext, bind_context
 from webhook_server.utils.logging_setup import LoggingRuntime
+from webhook_server.utils.masking import mask_text
 from webhook_server.utils.metrics import DELIVERIES_TOTAL, DELIVERY_DURATION_SECONDS, DELIVERY_PROCESSING_SECONDS
 
 LOGGER = logging.getLogger(__name__)
@@ -99,4 +100,5 @@ class DeliveryRunner:
             error = f"{ctx.error['type']}: {ctx.error['message']}"
             if ctx.error.get("traceback"):
                 error += "\n" + ctx.error["traceback"]
+            error = mask_text(error, keyword_masking=True)
         return LanePhaseResult(outcome=outcome, succeeded=ctx.success, error=error)

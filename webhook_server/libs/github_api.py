@@ -79,7 +79,9 @@ class GithubWebhook:
                 step.data["skipped"] = reason
                 LOGGER.info("Skipping %s delivery: %s", self.event, reason)
                 return PipelineOutcome(reason)
-        await handler_for(self.event)(self).process_event()
+            handler = handler_for(self.event)
+            step.data["handler"] = handler.__name__
+        await handler(self).process_event()
         return PROCESSED
 
     async def _resolve_repository(self) -> None:
@@ -95,7 +97,7 @@ class GithubWebhook:
         self.ctx.api_user = token.login or ""
         self.ctx.initial_rate_limit = token.remaining
         self.github = pooled.github
-        self.repository = self.github.get_repo(entry.full_name, lazy=True)
+        self.repository = pooled.lazy_github.get_repo(entry.full_name)
         async with self.ctx.step("repo_config"):
             self.local_config = await self.repo_context.load_local_config()
             if self.local_config.errors:

@@ -38,6 +38,8 @@ class PooledClient:
         self.pool = TokenPool(tokens)
         register_pool(self.pool)
         self.github = make_github(api_url, PoolAuth(self.pool))
+        # Objects built from a URL without fetching (e.g. the delivery's repository); same auth and session.
+        self.lazy_github = self.github.withLazy(True)
         self._api_url = api_url
 
     async def probe(self, force: bool = False) -> None:

@@ -33,6 +33,9 @@ from webhook_server.utils.metrics import (
 )
 
 POOL_SIZE = 64
+# Sent with every request made for a delivery, so API calls can be correlated with the delivery
+# (GitHub ignores it; the test fake and proxies can log it).
+DELIVERY_HEADER = "X-GitHub-Delivery"
 
 
 @dataclass
@@ -124,6 +127,9 @@ class _ObservedConnection:
         self.stream = stream
 
     def getresponse(self) -> RequestsResponse:
+        context = current_context()
+        if context is not None:
+            self.headers[DELIVERY_HEADER] = context.hook_id
         credential = credential_of(self.headers.get("Authorization"))
         pacing_key = credential or "anonymous"
         PACER.acquire(pacing_key, self.verb)

@@ -1,13 +1,18 @@
 """Fixtures that run the server under test in-process."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, server_config, write_data_dir
+from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.utils import github_retry
+from webhook_server.utils.github_retry import RetryPolicy
 
 UNREACHABLE_GITHUB = "http://127.0.0.1:9"
 
@@ -30,3 +35,34 @@ def offline_server(tmp_path: Path, throwaway_private_key: str) -> Iterator[Runni
         yield server.start()
     finally:
         server.stop()
+
+
+@dataclass
+class GithubBackedServers:
+    """Starts servers under test pointed at the fake GitHub; stops them at teardown."""
+
+    fake: FakeGitHub
+    root: Path
+    _running: list[InProcessServer] = field(default_factory=list)
+
+    def start(self, repositories: dict[str, Any], tokens: list[str], **root: Any) -> RunningServer:
+        data_dir = self.root / f"data-{len(self._running)}"
+        config = server_config(self.fake.base_url, tokens, self.fake.app_id, repositories, **root)
+        write_data_dir(data_dir, config, self.fake.app_private_key_pem)
+        server = InProcessServer(data_dir)
+        self._running.append(server)
+        return server.start()
+
+    def stop_all(self) -> None:
+        for server in self._running:
+            server.stop()
+
+
+@pytest.fixture
+def github_servers(fake_github: FakeGitHub, tmp_path: Path) -> Iterator[GithubBackedServers]:
+    servers = GithubBackedServers(fake_github, tmp_path)
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
+        github_retry.configure(policy=RetryPolicy())
