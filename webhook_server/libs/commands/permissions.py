@@ -59,6 +59,7 @@ class CommandAccess:
         self._bot_login = bot_login
         self._people: RepositoryPeople | None = None
         self._owners: OwnersFacts | None = None
+        self._grant_comments: Sequence[GrantComment] | None = None
         self._grants: dict[str, bool] = {}
 
     async def people(self) -> RepositoryPeople:
@@ -103,7 +104,9 @@ class CommandAccess:
         return self._grants[login.casefold()]
 
     async def _find_grant(self, login: str) -> bool:
-        for comment in await self._sources.pr_comments():
+        if self._grant_comments is None:
+            self._grant_comments = await self._sources.pr_comments()
+        for comment in self._grant_comments:
             if contains_login(granted_logins(comment.body), login) and await self.is_maintainer_or_repository_approver(
                 comment.author
             ):
