@@ -8,7 +8,7 @@ from github import GithubException
 
 from webhook_server.libs.bootstrap.model import PhaseError, RepositoryTarget, describe_github_error
 from webhook_server.libs.bootstrap.protection_body import desired_put_body, protection_differs, put_form
-from webhook_server.libs.bootstrap.rest import path_segment, rest_get, rest_write
+from webhook_server.libs.bootstrap.rest import path_segment, rest_get_or_none, rest_write
 from webhook_server.libs.config import ProtectedBranch, RepositoryConfig
 from webhook_server.libs.rules.checks import EnabledChecks, branch_protection_required_checks
 
@@ -16,7 +16,6 @@ LOGGER = logging.getLogger(__name__)
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 FORBIDDEN = 403
-NOT_FOUND = 404
 
 T = TypeVar("T")
 
@@ -41,10 +40,8 @@ async def has_pre_commit_config(target: RepositoryTarget) -> bool:
     """Whether `.pre-commit-config.yaml` exists on the default branch (an unexpected error: WARNING, False)."""
     url = f"/repos/{target.full_name}/contents/{PRE_COMMIT_CONFIG}"
     try:
-        await rest_get(target.github, url, {"ref": target.default_branch})
+        found = await rest_get_or_none(target.github, url, {"ref": target.default_branch})
     except GithubException as error:
-        if error.status == NOT_FOUND:
-            return False
         LOGGER.warning(
             "%s: could not look for %s (%s); not requiring 'pre-commit.ci - pr'",
             target.full_name,
@@ -52,7 +49,7 @@ async def has_pre_commit_config(target: RepositoryTarget) -> bool:
             describe_github_error(error),
         )
         return False
-    return True
+    return found is not None
 
 
 class BranchProtector:
@@ -80,12 +77,8 @@ class BranchProtector:
         """Protect one branch; False when the branch does not exist. Raises PlanRefusedError."""
         target = self.target
         branch_url = f"/repos/{target.full_name}/branches/{path_segment(branch)}"
-        try:
-            await rest_get(target.github, branch_url)
-        except GithubException as error:
-            if error.status == NOT_FOUND:
-                return False
-            raise
+        if await rest_get_or_none(target.github, branch_url) is None:
+            return False
         current = put_form(await self._current_protection(f"{branch_url}/protection"))
         desired = desired_put_body(
             current, target.config.branch_protection, await self.required_checks(rule), target.api_login
@@ -98,12 +91,8 @@ class BranchProtector:
         return True
 
     async def _current_protection(self, url: str) -> dict[str, object] | None:
-        try:
-            current: dict[str, object] = await self._guarded(rest_get(self.target.github, url))
-        except GithubException as error:
-            if error.status == NOT_FOUND:  # "Branch not protected"
-                return None
-            raise
+        """The protection in GitHub's read form; None for an unprotected branch (404)."""
+        current: dict[str, object] | None = await self._guarded(rest_get_or_none(self.target.github, url))
         return current
 
     async def _guarded(self, call: Awaitable[T]) -> T:

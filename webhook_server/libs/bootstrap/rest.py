@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from github import Github
+from github import Github, GithubException
 
 from webhook_server.utils.github_retry import github_api_call
 
 PER_PAGE = 100
+NOT_FOUND = 404
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 Json = dict[str, Any]
@@ -30,10 +31,23 @@ def _next_page(headers: Mapping[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
-async def rest_get(github: Github, url: str, parameters: Mapping[str, Any] | None = None) -> Any:
-    """GET `url` (relative to the API base) and return the decoded JSON body."""
-    _, data = await github_api_call(github.requester.requestJsonAndCheck, "GET", url, parameters=dict(parameters or {}))
+def _get_or_none(github: Github, url: str, parameters: dict[str, Any]) -> Any:
+    try:
+        _, data = github.requester.requestJsonAndCheck("GET", url, parameters=parameters)
+    except GithubException as error:
+        if error.status == NOT_FOUND:
+            return None
+        raise
     return data
+
+
+async def rest_get_or_none(github: Github, url: str, parameters: Mapping[str, Any] | None = None) -> Any:
+    """GET `url`; None when GitHub answers 404 (missing branch, unprotected branch, missing file...).
+
+    The 404 is turned into None in the worker thread, so the common "not there" answer is a plain
+    result rather than an exception thrown into the awaiting coroutines.
+    """
+    return await github_api_call(_get_or_none, github, url, dict(parameters or {}))
 
 
 async def rest_write(github: Github, verb: str, url: str, body: Mapping[str, Any] | None = None) -> Any:

@@ -24,7 +24,7 @@ from webhook_server.libs.bootstrap.model import (
 from webhook_server.libs.bootstrap.podman_login import docker_login
 from webhook_server.libs.bootstrap.protection import protect_branches
 from webhook_server.libs.bootstrap.recovery import CheckRecovery
-from webhook_server.libs.bootstrap.rest import rest_get
+from webhook_server.libs.bootstrap.rest import rest_get_or_none
 from webhook_server.libs.bootstrap.settings import apply_repository_settings
 from webhook_server.libs.bootstrap.webhooks import sync_webhook
 from webhook_server.libs.config import RepositoryEntry, ServerConfig, repository_config
@@ -37,7 +37,6 @@ from webhook_server.utils.metrics import BOOTSTRAP_REPOSITORIES_TOTAL
 LOGGER = logging.getLogger(__name__)
 
 MAX_PARALLEL_REPOSITORIES = 4
-NOT_FOUND = 404
 T = TypeVar("T")
 
 
@@ -117,9 +116,7 @@ async def _api_login(context: RepositoryContext, run: RepositoryRun) -> str | No
 async def _installed_app(context: RepositoryContext, run: RepositoryRun) -> GithubApp | None:
     """Phase 1b: look up the App's installation; None (recovery is then skipped) when it is missing."""
     app = context.app
-    if app is None:
-        run.fail(Phase.APP, "github-app-id is not set")
-        return None
+    assert app is not None, "config validation guarantees a github-app-id for every repository"
     try:
         await app.installation_id(context.full_name)
     except AppNotInstalledError as error:
@@ -134,13 +131,12 @@ async def _installed_app(context: RepositoryContext, run: RepositoryRun) -> Gith
 async def _repository_data(context: RepositoryContext, run: RepositoryRun) -> dict[str, object] | None:
     """Phase 2: `GET /repos/{owner}/{repo}`; a 404 or 403 skips the repository with a permission hint."""
     try:
-        data: dict[str, object] = await rest_get(context.pooled.github, f"/repos/{context.full_name}")
+        data: dict[str, object] | None = await rest_get_or_none(context.pooled.github, f"/repos/{context.full_name}")
     except GithubException as error:
-        if error.status == NOT_FOUND:
-            run.fail(Phase.REPOSITORY, "not found (404); check that the token can access the repository")
-            return None
         run.fail(Phase.REPOSITORY, f"{describe_github_error(error)}; check the token's repository permissions")
         return None
+    if data is None:
+        run.fail(Phase.REPOSITORY, "not found (404); check that the token can access the repository")
     return data
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.bootstrap import MAX_PARALLEL_REPOSITORIES
+from webhook_server.libs.bootstrap import MAX_PARALLEL_REPOSITORIES, startup_bootstrap
 from webhook_server.libs.bootstrap.hook_records import RECORDS_FILE
+from webhook_server.libs.github_transport import install_transport
+from webhook_server.libs.repository_context import GithubAccess
 from webhook_server.tests.bootstrap.world import API_USER, make_world
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils import github_retry
@@ -107,6 +109,26 @@ async def test_no_usable_token_skips_the_repository(fake_github: FakeGitHub, tmp
     )
     assert fake_github.repo_labels(broken) == {}
     assert results[working].ok
+
+
+async def test_no_usable_root_token_names_the_root_pool(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    world = make_world(fake_github, tmp_path)
+    world.token = "ghp_revoked-token"
+    full_name = world.add_repo("widgets")
+    results = await world.bootstrap()
+    assert results[full_name].summary_line() == (
+        f"Bootstrap {full_name}: failed (token-pool: no usable token in github-tokens (root))"
+    )
+
+
+async def test_startup_bootstrap_covers_every_configured_repository(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    world = make_world(fake_github, tmp_path)
+    names = [world.add_repo("widgets"), world.add_repo("gadgets")]
+    install_transport()
+    config = world.config()
+    results = await startup_bootstrap(config, GithubAccess(config, fake_github.app_private_key_pem))
+    assert sorted(results) == sorted(names)
+    assert all(result.ok for result in results.values())
 
 
 async def test_forbidden_repository_and_installation_lookup(fake_github: FakeGitHub, tmp_path: Path) -> None:
