@@ -6,7 +6,6 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
 
 from github import GithubException
 
@@ -37,7 +36,6 @@ from webhook_server.utils.metrics import BOOTSTRAP_REPOSITORIES_TOTAL
 LOGGER = logging.getLogger(__name__)
 
 MAX_PARALLEL_REPOSITORIES = 4
-T = TypeVar("T")
 
 
 class Phase(StrEnum):
@@ -80,10 +78,10 @@ class RepositoryRun:
             LOGGER.error("Bootstrap %s: phase %s failed: %s", self.repository, phase, reason)
         self.failures.append(PhaseFailure(phase, reason))
 
-    async def phase(self, phase: Phase, work: Awaitable[T]) -> T | None:
-        """Run one phase; any failure is recorded (and logged at ERROR) and None is returned."""
+    async def phase(self, phase: Phase, work: Awaitable[None]) -> None:
+        """Run one phase; a failure is recorded (and logged at ERROR) and the caller goes on."""
         try:
-            return await work
+            await work
         except PhaseError as error:  # the phase has already logged the details
             self.fail(phase, error.reason, log=False)
         except GithubException as error:
@@ -91,7 +89,6 @@ class RepositoryRun:
         except Exception as error:  # isolation boundary: one phase never stops the others
             LOGGER.exception("Bootstrap %s: phase %s failed unexpectedly", self.repository, phase)
             self.fail(phase, f"{type(error).__name__}: {error}", log=False)
-        return None
 
     def result(self) -> BootstrapResult:
         return BootstrapResult(self.repository, tuple(self.failures), tuple(self.skipped))
