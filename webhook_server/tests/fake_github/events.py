@@ -144,6 +144,8 @@ def status_event(backend: Backend, repo: Repo, status: CommitStatus, info: Commi
         for name, sha in repo.git.branches().items()
         if name in repo.git.branches_containing(status.sha)
     ][:10]
+    commit = commit_json(st, repo, info)
+    del commit["commit"]["verification"]["verified_at"]  # the webhook schema has no such key
     fields: JSON = {
         "id": status.id,
         "sha": status.sha,
@@ -153,7 +155,7 @@ def status_event(backend: Backend, repo: Repo, status: CommitStatus, info: Commi
         "context": status.context,
         "description": status.description,
         "state": status.state,
-        "commit": commit_json(st, repo, info),
+        "commit": commit,
         "branches": branches,
         "created_at": status.created_at,
         "updated_at": status.updated_at,

@@ -190,6 +190,7 @@ Handler = Callable[[Ctx], Reply]
 @dataclass(frozen=True)
 class ApiRoute:
     method: str
+    pattern: str
     regex: re.Pattern[str]
     handler: Handler
     auth: str  # token | app
@@ -211,7 +212,7 @@ class RouteTable:
         )
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(ApiRoute(method, regex, handler, auth))
+            self.routes.append(ApiRoute(method, pattern, regex, handler, auth))
             return handler
 
         return register

@@ -5,30 +5,63 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from webhook_server.tests.fake_github.auth import rate_limit_document
 from webhook_server.tests.fake_github.protocol import ApiError, Ctx, Reply, RouteTable, not_found
 from webhook_server.tests.fake_github.serializers import repo_json, user_json
 from webhook_server.tests.fake_github.serializers_misc import APP_PERMISSIONS, app_json, installation_json
-from webhook_server.tests.fake_github.state import Installation, Token
+from webhook_server.tests.fake_github.state import Installation, Token, User
 
 TABLE = RouteTable()
 INSTALLATION_TOKEN_SECONDS = 3600
 HOOK_NETWORKS = ["127.0.0.0/8", "::1/128"]
 
 
+ROOT_LINKS = {
+    "current_user_url": "/user",
+    "current_user_authorizations_html_url": "/settings/connections/applications{/client_id}",
+    "authorizations_url": "/authorizations",
+    "code_search_url": "/search/code?q={query}{&page,per_page,sort,order}",
+    "commit_search_url": "/search/commits?q={query}{&page,per_page,sort,order}",
+    "emails_url": "/user/emails",
+    "emojis_url": "/emojis",
+    "events_url": "/events",
+    "feeds_url": "/feeds",
+    "followers_url": "/user/followers",
+    "following_url": "/user/following{/target}",
+    "gists_url": "/gists{/gist_id}",
+    "hub_url": "/hub",
+    "issue_search_url": "/search/issues?q={query}{&page,per_page,sort,order}",
+    "issues_url": "/issues",
+    "keys_url": "/user/keys",
+    "label_search_url": "/search/labels?q={query}&repository_id={repository_id}{&page,per_page}",
+    "notifications_url": "/notifications",
+    "organization_url": "/orgs/{org}",
+    "organization_repositories_url": "/orgs/{org}/repos{?type,page,per_page,sort}",
+    "organization_teams_url": "/orgs/{org}/teams",
+    "public_gists_url": "/gists/public",
+    "rate_limit_url": "/rate_limit",
+    "repository_url": "/repos/{owner}/{repo}",
+    "repository_search_url": "/search/repositories?q={query}{&page,per_page,sort,order}",
+    "current_user_repositories_url": "/user/repos{?type,page,per_page,sort}",
+    "starred_url": "/user/starred{/owner}{/repo}",
+    "starred_gists_url": "/gists/starred",
+    "user_url": "/users/{user}",
+    "user_organizations_url": "/user/orgs",
+    "user_repositories_url": "/users/{user}/repos{?type,page,per_page,sort}",
+    "user_search_url": "/search/users?q={query}{&page,per_page,sort,order}",
+}
+
+
 @TABLE.add("GET", "/")
 def root(ctx: Ctx) -> Reply:
-    return Reply(
-        body={"current_user_url": f"{ctx.st.base_url}/user", "rate_limit_url": f"{ctx.st.base_url}/rate_limit"}
-    )
+    return Reply(body={key: ctx.st.base_url + path for key, path in ROOT_LINKS.items()})
 
 
-@TABLE.add("GET", "/user")
-def authenticated_user(ctx: Ctx) -> Reply:
-    if ctx.identity.kind != "user" or ctx.identity.user is None:
-        raise ApiError(401 if ctx.identity.kind == "anonymous" else 403, "Requires authentication")
-    user = ctx.identity.user
+def profile_json(ctx: Ctx, user: User, *, private: bool) -> dict[str, Any]:
+    """A user profile: `public-user`, or `private-user` for the authenticated user themself."""
+    owned = [repo for repo in ctx.st.repos.values() if repo.owner.id == user.id]
     data = user_json(ctx.st, user)
     data.update(
         {
@@ -40,15 +73,35 @@ def authenticated_user(ctx: Ctx) -> Reply:
             "hireable": None,
             "bio": None,
             "twitter_username": None,
-            "public_repos": sum(1 for repo in ctx.st.repos.values() if repo.owner.id == user.id),
+            "public_repos": sum(1 for repo in owned if not repo.private),
             "public_gists": 0,
             "followers": 0,
             "following": 0,
             "created_at": user.created_at,
             "updated_at": user.created_at,
+            "user_view_type": "private" if private else "public",
         }
     )
-    return Reply(body=data)
+    if private:
+        data.update(
+            {
+                "private_gists": 0,
+                "total_private_repos": sum(1 for repo in owned if repo.private),
+                "owned_private_repos": sum(1 for repo in owned if repo.private),
+                "disk_usage": 0,
+                "collaborators": 0,
+                "two_factor_authentication": True,
+                "plan": {"name": "pro", "space": 976562499, "collaborators": 0, "private_repos": 9999},
+            }
+        )
+    return data
+
+
+@TABLE.add("GET", "/user")
+def authenticated_user(ctx: Ctx) -> Reply:
+    if ctx.identity.kind != "user" or ctx.identity.user is None:
+        raise ApiError(401 if ctx.identity.kind == "anonymous" else 403, "Requires authentication")
+    return Reply(body=profile_json(ctx, ctx.identity.user, private=True))
 
 
 @TABLE.add("GET", "/users/{login}")
@@ -56,25 +109,7 @@ def get_user(ctx: Ctx) -> Reply:
     user = ctx.st.user(ctx.params["login"])
     if user is None:
         raise not_found()
-    data = user_json(ctx.st, user)
-    data.update(
-        {
-            "name": user.name,
-            "company": None,
-            "blog": "",
-            "location": None,
-            "email": user.email,
-            "hireable": None,
-            "bio": None,
-            "public_repos": 0,
-            "public_gists": 0,
-            "followers": 0,
-            "following": 0,
-            "created_at": user.created_at,
-            "updated_at": user.created_at,
-        }
-    )
-    return Reply(body=data)
+    return Reply(body=profile_json(ctx, user, private=False))
 
 
 @TABLE.add("GET", "/rate_limit")

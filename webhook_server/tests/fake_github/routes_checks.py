@@ -116,6 +116,7 @@ def statuses_for(repo: Repo, sha: str) -> list[CommitStatus]:
 
 
 @TABLE.add("GET", "/repos/{owner}/{repo}/commits/{ref}/statuses")
+@TABLE.add("GET", "/repos/{owner}/{repo}/statuses/{ref}")
 def list_statuses(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     return ctx.paginate([status_json(ctx.st, repo, status) for status in statuses_for(repo, _sha(ctx, repo))])

@@ -132,6 +132,7 @@ def list_contributors(ctx: Ctx) -> Reply:
 
 
 @TABLE.add("GET", "/repos/{owner}/{repo}/contents")
+@TABLE.add("GET", "/repos/{owner}/{repo}/contents/")
 @TABLE.add("GET", "/repos/{owner}/{repo}/contents/{path:path}")
 def get_contents(ctx: Ctx) -> Reply:
     repo = ctx.repo()
@@ -267,15 +268,17 @@ def delete_hook(ctx: Ctx) -> Reply:
     return Reply(204)
 
 
-@TABLE.add("GET", "/{scope}/{owner}/packages/container/{package}/versions")
+@TABLE.add("GET", "/orgs/{owner}/packages/container/{package}/versions")
+@TABLE.add("GET", "/users/{owner}/packages/container/{package}/versions")
 def list_package_versions(ctx: Ctx) -> Reply:
     versions = _package(ctx)
-    org = ctx.params["scope"] == "orgs"
+    org = ctx.path.startswith("/orgs/")
     owner, package = ctx.params["owner"], ctx.params["package"]
     return ctx.paginate([package_version_json(ctx.st, owner, package, item, org=org) for item in versions])
 
 
-@TABLE.add("DELETE", "/{scope}/{owner}/packages/container/{package}/versions/{version_id:int}")
+@TABLE.add("DELETE", "/orgs/{owner}/packages/container/{package}/versions/{version_id:int}")
+@TABLE.add("DELETE", "/users/{owner}/packages/container/{package}/versions/{version_id:int}")
 def delete_package_version(ctx: Ctx) -> Reply:
     versions = _package(ctx)
     version_id = ctx.int_param("version_id")
@@ -286,10 +289,10 @@ def delete_package_version(ctx: Ctx) -> Reply:
 
 
 def _package(ctx: Ctx) -> list[Any]:
-    if ctx.params["scope"] not in ("orgs", "users") or ctx.identity.kind == "anonymous":
-        raise not_found()
+    if ctx.identity.kind == "anonymous":
+        raise ApiError(401, "Requires authentication")
     owner = ctx.st.user(ctx.params["owner"])
-    if owner is None or (ctx.params["scope"] == "orgs") != (owner.type == "Organization"):
+    if owner is None or ctx.path.startswith("/orgs/") != (owner.type == "Organization"):
         raise not_found()
     versions = ctx.st.packages.get((owner.login.casefold(), ctx.params["package"]))
     if versions is None:
