@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -37,6 +37,9 @@ ALL_REPOS = (REPO, DRAFTY, OPEN_DRAFTS, BARE, ORACLE, ORACLE_DOWN)
 RELEASE_BRANCH = "release-1"
 LONG_BRANCH = "release-" + "x" * 45
 DEFAULT_TITLE = "feat: change the app"
+# The subprocess runner's stdin pipe fails under uvloop (`runner._write_stdin` asserts an asyncio transport
+# type), which breaks OWNERS reads; until that is fixed the command world runs the server on asyncio's loop.
+SERVER_LOOP: Literal["auto", "asyncio"] = "asyncio"
 COLLABORATORS = {MAINTAINER: "admin", APPROVER: "write", REVIEWER: "read", AUTHOR: "write", COLLABORATOR: "write"}
 OWNERS_ROOT = {"approvers": [APPROVER], "reviewers": [APPROVER, REVIEWER], "allowed-users": [ALLOWED]}
 OWNERS_DOCS = {"approvers": [SUB_APPROVER], "reviewers": [SUB_APPROVER]}
@@ -172,5 +175,5 @@ def start_world(fake: FakeGitHub, oracle: OracleServer, data_dir: Path) -> tuple
         create_repository(fake, full_name)
     config = server_config(fake.base_url, [token], fake.app_id, repository_entries(oracle))
     write_data_dir(data_dir, config, fake.app_private_key_pem)
-    process = InProcessServer(data_dir)
+    process = InProcessServer(data_dir, loop=SERVER_LOOP)
     return CommandWorld(fake=fake, server=process.start(), oracle=oracle), process

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import uvicorn
@@ -135,13 +135,16 @@ class InProcessServer:
     data_dir: Path
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
+    loop: Literal["auto", "asyncio", "uvloop"] = "auto"  # "auto": uvloop when installed, as in production
 
     def start(self) -> RunningServer:
         config = load_config(self.data_dir)
         app = create_app(config)
         port = free_port()
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", access_log=False)
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_config=None, lifespan="on", access_log=False, loop=self.loop
+            )
         )
         self.thread = threading.Thread(target=self.server.run, name="server-under-test", daemon=True)
         self.thread.start()
