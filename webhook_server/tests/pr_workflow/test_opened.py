@@ -4,6 +4,7 @@ assignee and queued checks — and none of it repeated by redelivery, ready_for_
 import sqlite3
 from typing import Any
 
+from webhook_server.libs.pr_verified import cherry_pick_branch_key
 from webhook_server.libs.rules.welcome import tracking_issue_body
 from webhook_server.libs.rules.welcome_markers import WELCOME_MARKER
 from webhook_server.tests.pr_workflow.conftest import API_USER, AUTHOR, EnvFactory, PrEnv
@@ -144,3 +145,18 @@ async def test_refused_reviewer_is_reported_once(make_env: EnvFactory) -> None:
     assert len(refusals) == 1
     assert "@carol" in refusals[0]
     assert env.fake.requested_reviewers(env.repo, number) == ["bob"]
+
+
+async def test_our_cherry_pick_pr_is_auto_verified(make_env: EnvFactory) -> None:
+    env = await make_env()
+    branch = "CherryPicked-feature-abcde"
+    with sqlite3.connect(env.server.data_dir / "webhook-ledger.sqlite3") as ledger:
+        ledger.execute(
+            "INSERT INTO effects (effect_key, value, created_at) VALUES (?, ?, datetime('now'))",
+            (cherry_pick_branch_key(env.repo, branch), '{"state": "pushing"}'),
+        )
+    env.fake.set_collaborator(env.repo, env.fake.bot_login, "write")
+    number = await env.open_pr(head=branch, author=env.fake.bot_login, title="CherryPicked: [main] feat: a")
+
+    assert "verified" in env.labels(number)
+    assert env.check(number, "verified")["conclusion"] == "success"
