@@ -85,7 +85,11 @@ class CheckExecutor:
         """Run the check and complete its check run; returns the result and whether every write succeeded."""
         sha = job.target.head_sha
         started = await self._check_runs.start(job.repo, sha, job.name, outcome.in_progress_output(job.title))
-        result = await self._evaluate(job)
+        try:
+            result = await self._evaluate(job)
+        except Exception as error:  # contained here so the check run never stays in progress
+            LOGGER.exception("Check %s on %s failed unexpectedly", job.name, sha[:7])
+            result = outcome.unexpected_error(job.title, error)
         completed = await self._check_runs.complete(job.repo, sha, job.name, result)
         LOGGER.info("Check %s on %s: %s", job.name, sha[:7], result.conclusion.value)
         return result, started and completed

@@ -19,6 +19,7 @@ LOGGER = logging.getLogger(__name__)
 QUEUED_SUMMARY = "Queued"
 IN_PROGRESS_SUMMARY = "Running"
 NOT_RUNNABLE_SUMMARY = "Check cannot run"
+UNEXPECTED_ERROR_SUMMARY = "Unexpected error"
 
 
 def queued_output(title: str) -> CheckOutput:
@@ -64,3 +65,10 @@ def not_runnable(title: str, reason: str) -> CheckResult:
 def cancelled(title: str, summary: str) -> CheckResult:
     """A superseded or closed-PR run."""
     return CheckResult(CheckConclusion.CANCELLED, CheckOutput(title, summary))
+
+
+def unexpected_error(title: str, error: Exception) -> CheckResult:
+    """Anything else that went wrong while running the check: `failure` with the error's text."""
+    return CheckResult(
+        CheckConclusion.FAILURE, CheckOutput(title, UNEXPECTED_ERROR_SUMMARY, f"{type(error).__name__}: {error}")
+    )

@@ -29,6 +29,7 @@ from webhook_server.utils.context import DeliveryContext, bind_context, child_co
 LOGGER = logging.getLogger(__name__)
 
 CHECK_JOB_KIND = "check"
+_QUEUED_MEMORY = 4096
 RepositoryResolver = Callable[[str], Awaitable[tuple[RepositoryContext, RepositoryConfig] | None]]
 
 _JOB_STATES = {
@@ -108,6 +109,8 @@ class CheckService:
         for name in self.enabled_command_checks(repo_config):
             check = CheckJob(repo, repo_config, target, name, None)
             if await self._executor.report_queued(check):
+                if len(self._queued_by_workflow) >= _QUEUED_MEMORY:  # bounded: forgetting costs one extra write
+                    self._queued_by_workflow.clear()
                 self._queued_by_workflow.add((repo.full_name, target.head_sha, name))
 
     async def start_checks(

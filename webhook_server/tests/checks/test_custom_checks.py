@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from webhook_server.libs.github_clients import PooledClient
 from webhook_server.libs.ledger import JobState
+from webhook_server.libs.repository_context import RepositoryContext
 from webhook_server.tests.checks.conftest import FULL_NAME, CheckWorld
 from webhook_server.utils.masking import SECRETS
 
@@ -218,3 +220,18 @@ async def test_check_command_environment_is_scrubbed_with_passthrough(
     assert seen["HOME"] == str(world.data_dir / "check-home")
     assert seen["CI"] == "true"
     assert not _exists(Path(seen["TMPDIR"]))
+
+
+async def test_an_unexpected_error_completes_the_check_as_failure(world: CheckWorld) -> None:
+    no_usable_token = PooledClient(world.fake.base_url, ("ghp_never_probed_token_value",))
+    repo = RepositoryContext(entry=world.repo.entry, pooled=no_usable_token, app=world.repo.app)
+    config = world.config(custom_check_runs=[{"name": "lint", "command": "true"}])
+    target = world.open_pr({"feature.txt": "x\n"})
+    service = world.service()
+    await service.wait_for_jobs(await service.start_checks(repo, config, target, delivery_id="d-1"))
+    [run] = world.runs(target.head_sha, "lint")
+    assert (run["conclusion"], run["output"]["summary"]) == ("failure", "Unexpected error")
+    assert "NoApiTokenError" in run["output"]["text"]
+    job = await world.ledger.job(1)
+    assert job is not None
+    assert (job.status, job.outcome) == (JobState.FAILED, "failure")
