@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 import json
 import logging
 from collections.abc import Callable
@@ -81,9 +82,26 @@ def credentials_required(auth: ViewerAuth | None) -> bool:
     return auth is not None and auth.requires_credentials
 
 
-def warn_if_unprotected(auth: ViewerAuth | None, *, log_server_enabled: bool, mcp_enabled: bool) -> bool:
-    """Log the startup WARNING of §9 when the viewer or MCP is on without credentials; True if logged."""
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_unprotected(
+    auth: ViewerAuth | None, *, log_server_enabled: bool, mcp_enabled: bool, bind_host: str | None = None
+) -> bool:
+    """Log the startup WARNING of §9 when the viewer or MCP is on without credentials; True if logged.
+
+    Nothing is logged when ``bind_host`` is given and is a loopback address (only local clients).
+    """
     if credentials_required(auth) or not (log_server_enabled or mcp_enabled):
+        return False
+    if bind_host is not None and is_loopback_host(bind_host):
         return False
     LOGGER.warning(
         "Log viewer/MCP enabled without authentication (ENABLE_LOG_SERVER=%s, ENABLE_MCP_SERVER=%s): "

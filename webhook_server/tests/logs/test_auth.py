@@ -21,6 +21,7 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+ALL_INTERFACES = ".".join(["0"] * 4)
 BOTH = ViewerAuth(bearer_token="tok-123", basic_username="admin", basic_password="pa:ss")
 
 
@@ -129,18 +130,32 @@ async def test_no_auth_means_open_and_a_warning(tmp_path: Path, caplog: pytest.L
 
 
 @pytest.mark.parametrize(
-    ("auth", "viewer", "mcp", "warned"),
+    ("auth", "viewer", "mcp", "bind", "warned"),
     [
-        (None, True, False, True),
-        (None, False, True, True),
-        (None, False, False, False),
-        (ViewerAuth(allowed_origins=("https://x",)), True, False, True),
-        (ViewerAuth(bearer_token="t0k3n-xyz"), True, True, False),
+        (None, True, False, None, True),
+        (None, False, True, ALL_INTERFACES, True),
+        (None, False, False, ALL_INTERFACES, False),
+        (ViewerAuth(allowed_origins=("https://x",)), True, False, "::", True),
+        (ViewerAuth(bearer_token="t0k3n-xyz"), True, True, ALL_INTERFACES, False),
+        (None, True, True, "127.0.0.1", False),
+        (None, True, True, "localhost", False),
+        (None, True, True, "[::1]", False),
+        (None, True, True, "example.internal", True),
     ],
-    ids=["viewer-open", "mcp-open", "both-off", "origins-only-is-no-auth", "protected"],
+    ids=[
+        "viewer-open",
+        "mcp-open",
+        "both-off",
+        "origins-only-is-no-auth",
+        "protected",
+        "loopback-v4",
+        "localhost",
+        "loopback-v6",
+        "host-name",
+    ],
 )
-def test_startup_warning(auth: ViewerAuth | None, viewer: bool, mcp: bool, warned: bool) -> None:
-    assert warn_if_unprotected(auth, log_server_enabled=viewer, mcp_enabled=mcp) is warned
+def test_startup_warning(auth: ViewerAuth | None, viewer: bool, mcp: bool, bind: str | None, warned: bool) -> None:
+    assert warn_if_unprotected(auth, log_server_enabled=viewer, mcp_enabled=mcp, bind_host=bind) is warned
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from webhook_server.web.viewer_auth import (
     warn_if_unprotected,
 )
 
-__all__ = ["LogViewerRuntime", "ViewerAuth", "install_log_viewer"]
+__all__ = ["LiveDeliveryLookup", "LogViewerRuntime", "ViewerAuth", "install_log_viewer"]
 
 
 def protected_path_rule(log_server_enabled: bool) -> Callable[[str], bool]:
@@ -47,11 +47,13 @@ def install_log_viewer(
     log_server_enabled: bool,
     mcp_enabled: bool,
     live_delivery_lookup: LiveDeliveryLookup | None = None,
+    bind_host: str | None = None,
 ) -> LogViewerRuntime:
     """Register ``/logs``, ``/logs/api/*``, ``/logs/ws``, ``/static``, ``/metrics`` and (if enabled) ``/mcp``.
 
     ``live_delivery_lookup(hook_id)`` may return the summary-shaped record of a delivery still running
     (``DeliveryContext.summary_record()``), so ``workflow-steps`` can answer before the summary is written.
+    ``bind_host`` (the ``ip-bind`` value) silences the no-authentication warning for loopback binds.
     """
     runtime = LogViewerRuntime(
         logs_dir=logs_dir,
@@ -71,5 +73,5 @@ def install_log_viewer(
         runtime.services.append(mount_mcp(app))
     if auth is not None and credentials_required(auth):
         app.add_middleware(ViewerAuthMiddleware, auth=auth, is_protected=protected_path_rule(log_server_enabled))
-    warn_if_unprotected(auth, log_server_enabled=log_server_enabled, mcp_enabled=mcp_enabled)
+    warn_if_unprotected(auth, log_server_enabled=log_server_enabled, mcp_enabled=mcp_enabled, bind_host=bind_host)
     return runtime

@@ -31,6 +31,7 @@
     reconnectTimer: null,
     debounceTimer: null,
     loadSeq: 0,
+    loadedQuery: null,
     openModal: null,
     returnFocus: null,
   };
@@ -215,6 +216,7 @@
 
   async function loadEntries() {
     const sequence = ++state.loadSeq;
+    state.loadedQuery = queryString({ limit: currentLimit() });
     writeUrl();
     try {
       const data = await fetchJson(`/logs/api/entries?${queryString({ limit: currentLimit() })}`);
@@ -233,6 +235,7 @@
     clearTimeout(state.debounceTimer);
     for (const row of byId("log-list").children) applySearchVisibility(row);
     state.debounceTimer = setTimeout(() => {
+      if (queryString({ limit: currentLimit() }) === state.loadedQuery) return; // nothing changed
       loadEntries();
       if (state.realtime) reconnectNow();
     }, DEBOUNCE_MS);
@@ -333,7 +336,12 @@
     if (!modal) return;
     modal.hidden = true;
     state.openModal = null;
-    if (state.returnFocus && document.contains(state.returnFocus)) state.returnFocus.focus();
+    let target = state.returnFocus;
+    if (target && !document.contains(target) && target.getAttribute("aria-label")) {
+      // the list was re-rendered meanwhile: focus the same control in the new rows
+      target = document.querySelector(`[aria-label="${CSS.escape(target.getAttribute("aria-label"))}"]`);
+    }
+    if (target && document.contains(target)) target.focus();
     state.returnFocus = null;
   }
 
