@@ -311,8 +311,10 @@ def check_run_pulls(backend: Backend, repo: Repo, sha: str) -> list[dict[str, An
     return pulls
 
 
-def write_check_run(backend: Backend, repo: Repo, run: CheckRun | None, fields: dict[str, Any]) -> CheckRun:
-    """Create (run None) or update a check run from API fields; emits `created` / `completed`."""
+def write_check_run(
+    backend: Backend, repo: Repo, run: CheckRun | None, fields: dict[str, Any], *, app_id: int | None = None
+) -> CheckRun:
+    """Create (run None; by `app_id`, default the fake's App) or update a check run; emits `created` / `completed`."""
     st = backend.state
     created = run is None
     if run is None:
@@ -322,7 +324,11 @@ def write_check_run(backend: Backend, repo: Repo, run: CheckRun | None, fields: 
             raise validation_failed("CheckRun", "head_sha", "invalid", "No commit found for SHA: " + fields["head_sha"])
         suite = st.suites.setdefault((repo.id, fields["head_sha"]), st.next_id())
         run = CheckRun(
-            id=st.next_id(), head_sha=fields["head_sha"], name=fields["name"], app_id=st.app.id, suite_id=suite
+            id=st.next_id(),
+            head_sha=fields["head_sha"],
+            name=fields["name"],
+            app_id=app_id or st.app.id,
+            suite_id=suite,
         )
     was_completed = run.status == "completed"
     _apply_check_fields(run, fields)
@@ -352,17 +358,13 @@ def _apply_check_fields(run: CheckRun, fields: dict[str, Any]) -> None:
             raise validation_failed("CheckRun", "output", "missing_field")
         run.output = {key: output.get(key) for key in ("title", "summary", "text")}
     run.status = status
-    if status == "in_progress" and run.started_at is None:
-        run.started_at = fields.get("started_at") or now_iso()
+    run.started_at = fields.get("started_at") or run.started_at or now_iso()
     if status == "completed":
         run.conclusion = conclusion or run.conclusion
-        run.started_at = run.started_at or fields.get("started_at") or now_iso()
         run.completed_at = fields.get("completed_at") or now_iso()
     else:
         run.conclusion = None
         run.completed_at = None
-    if status == "queued":
-        run.started_at = fields.get("started_at") or run.started_at or now_iso()
 
 
 def create_status(

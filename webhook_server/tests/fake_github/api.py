@@ -453,8 +453,9 @@ class FakeGitHub(ReadMixin, ControlMixin):
         status: str = "completed",
         conclusion: str | None = "success",
         output: Mapping[str, str] | None = None,
+        app_id: int | None = None,
     ) -> int:
-        """Create a check run (as the App) on `sha`; returns its id."""
+        """Create a check run on `sha` as the fake's App, or as another App with `app_id`; returns its id."""
         fields: JSON = {"name": name, "head_sha": sha, "status": status}
         if status == "completed":
             fields["conclusion"] = conclusion
@@ -462,7 +463,7 @@ class FakeGitHub(ReadMixin, ControlMixin):
             fields["output"] = dict(output)
         with self.state.lock:
             repo = self._repo(full_name)
-            run = actions.write_check_run(self._backend, repo, None, fields)
+            run = actions.write_check_run(self._backend, repo, None, fields, app_id=app_id)
             actions_git.auto_merge_candidates(self._backend, repo, run.head_sha)
             return run.id
 

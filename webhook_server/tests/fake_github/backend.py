@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 from pathlib import Path
@@ -19,21 +20,28 @@ APP_ID = 424242
 APP_SLUG = "fake-webhook-app"
 
 
+@functools.cache
+def _app_key_pair() -> tuple[str, str]:
+    """The App's RSA key pair (PEM private, PEM public), generated once per process."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
 class Backend:
     """Shared by the HTTP app and the test API. `state` is swapped for a fresh one by `reset()`."""
 
     def __init__(self, root: Path, base_url: str = "") -> None:
         self.root = root
         self.base_url = base_url
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.app_private_key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
-        self.app_public_key_pem = (
-            key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            .decode()
-        )
+        self.app_private_key_pem, self.app_public_key_pem = _app_key_pair()
         self.faults = Faults()
         self.request_log = RequestLog()
         self.emitter = WebhookEmitter()

@@ -50,6 +50,23 @@ def get_required_status_checks(ctx: Ctx) -> Reply:
     return Reply(body=required_status_checks_json(url, protection["required_status_checks"]))
 
 
+@TABLE.add("PATCH", "/repos/{owner}/{repo}/branches/{branch:path}/protection/required_status_checks")
+def edit_required_status_checks(ctx: Ctx) -> Reply:
+    repo = ctx.repo("admin")
+    _branch_sha(ctx, repo)
+    protection = repo.protections.get(ctx.params["branch"])
+    if protection is None or protection.get("required_status_checks") is None:
+        raise ApiError(404, "Required status checks not enabled")
+    body = ctx.json_body()
+    checks = protection["required_status_checks"]
+    if "strict" in body:
+        checks["strict"] = bool(body["strict"])
+    if "contexts" in body or "checks" in body:
+        checks["contexts"] = list(body.get("contexts") or [check["context"] for check in body.get("checks", [])])
+    url = f"{repo_api_url(ctx.st, repo)}/branches/{ctx.params['branch']}/protection"
+    return Reply(body=required_status_checks_json(url, checks))
+
+
 @TABLE.add("GET", "/repos/{owner}/{repo}/branches/{branch:path}/protection")
 def get_protection(ctx: Ctx) -> Reply:
     repo = ctx.repo("admin")

@@ -224,17 +224,21 @@ def protection_json(st: State, repo: Repo, branch: str) -> JSON:
     return data
 
 
-def app_json(st: State) -> JSON:
+def app_json(st: State, app_id: int | None = None) -> JSON:
+    """The fake's App, or (for another `app_id`) a stand-in for some other GitHub App."""
     app = st.app
+    ident = app.id if app_id is None else app_id
+    ours = ident == app.id
+    slug = app.slug if ours else f"other-app-{ident}"
     return {
-        "id": app.id,
-        "slug": app.slug,
-        "node_id": node_id("App", app.id),
+        "id": ident,
+        "slug": slug,
+        "node_id": node_id("App", ident),
         "owner": user_json(st, app.owner),
-        "name": app.name,
+        "name": app.name if ours else f"Other App {ident}",
         "description": "GitHub App of the fake GitHub",
-        "external_url": f"{st.base_url}/apps/{app.slug}",
-        "html_url": f"{st.base_url}/apps/{app.slug}",
+        "external_url": f"{st.base_url}/apps/{slug}",
+        "html_url": f"{st.base_url}/apps/{slug}",
         "created_at": app.created_at,
         "updated_at": app.created_at,
         "permissions": dict(APP_PERMISSIONS),
@@ -279,7 +283,7 @@ def check_suite_json(st: State, repo: Repo, run: CheckRun, pulls: list[JSON]) ->
         "before": None,
         "after": run.head_sha,
         "pull_requests": pulls,
-        "app": app_json(st),
+        "app": app_json(st, run.app_id),
         "created_at": run.created_at,
         "updated_at": run.completed_at or run.started_at or run.created_at,
     }
@@ -309,7 +313,7 @@ def check_run_json(st: State, repo: Repo, run: CheckRun, pulls: list[JSON]) -> J
             "annotations_url": f"{url}/annotations",
         },
         "check_suite": check_suite_json(st, repo, run, pulls),
-        "app": app_json(st),
+        "app": app_json(st, run.app_id),
         "pull_requests": pulls,
     }
 

@@ -169,6 +169,13 @@ CASES = [
         "/repos/{repo}/branches/main/protection/required_status_checks",
         200,
     ),
+    Case(
+        "PATCH",
+        "/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks",
+        "/repos/{repo}/branches/main/protection/required_status_checks",
+        200,
+        body={"strict": False, "contexts": ["tox"]},
+    ),
     Case("GET", "/repos/{owner}/{repo}/commits", "/repos/{repo}/commits", 200),
     Case("GET", "/repos/{owner}/{repo}/commits/{ref}", "/repos/{repo}/commits/{head}", 200),
     Case("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", "/repos/{repo}/commits/{head}/pulls", 200),

@@ -156,6 +156,18 @@ def test_check_runs_through_the_app(scenario: Scenario, number: int) -> None:
     assert scenario.fake.check_run_conclusions(REPO, sha) == {"tox": "success", "pre-commit": "success"}
 
 
+def test_check_runs_of_other_apps(scenario: Scenario, number: int) -> None:
+    scenario.fake.install_app(REPO)
+    sha = scenario.fake.pull(REPO, number)["head"]["sha"]
+    scenario.fake.check_run(REPO, sha, "ci/other", status="in_progress", app_id=7)
+    scenario.fake.check_run(REPO, sha, "tox", status="queued")
+    commit = scenario.gh.get_repo(REPO).get_commit(sha)
+    by_app = {run.name: run.app.id for run in commit.get_check_runs()}
+    assert by_app == {"ci/other": 7, "tox": scenario.fake.app_id}
+    listed = scenario.http.get(f"/repos/{REPO}/commits/{sha}/check-runs", params={"app_id": scenario.fake.app_id})
+    assert [run["name"] for run in listed.json()["check_runs"]] == ["tox"]
+
+
 def test_check_run_validation(scenario: Scenario) -> None:
     scenario.fake.install_app(REPO)
     app = scenario.client(scenario.fake.installation_token(REPO)).get_repo(REPO)

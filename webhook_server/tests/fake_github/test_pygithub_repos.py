@@ -125,8 +125,11 @@ def test_branch_protection_round_trip(scenario: Scenario) -> None:
     assert reviews.required_approving_review_count == 0
     assert protection.required_conversation_resolution is True
     assert repo.get_branch("main").get_required_status_checks().contexts == ["tox", "can-be-merged"]
+    repo.get_branch("main").edit_required_status_checks(strict=False, contexts=["tox"])
+    assert repo.get_branch("main").get_required_status_checks().contexts == ["tox"]
     stored = scenario.fake.branch_protection(REPO, "main")
     assert stored is not None
+    assert stored["required_status_checks"]["strict"] is False
     bypass = stored["required_pull_request_reviews"]["bypass_pull_request_allowances"]
     assert [user["login"] for user in bypass["users"]] == ["alice"]
     repo.get_branch("main").remove_protection()
