@@ -14,7 +14,7 @@ from webhook_server.tests.fake_github import actions, actions_git, events
 from webhook_server.tests.fake_github.actions import ensure_label, ensure_user
 from webhook_server.tests.fake_github.api_control import ControlMixin
 from webhook_server.tests.fake_github.api_reads import ReadMixin
-from webhook_server.tests.fake_github.gitrepo import GitRepo, Identity
+from webhook_server.tests.fake_github.gitrepo import ZERO_SHA, GitRepo, Identity
 from webhook_server.tests.fake_github.serializers import node_id, repo_json, user_json
 from webhook_server.tests.fake_github.state import (
     PERMISSION_LEVELS,
@@ -223,7 +223,18 @@ class FakeGitHub(ReadMixin, ControlMixin):
             assert sha is not None, f"unknown ref {from_ref}"
             ref = f"refs/heads/{branch}"
             repo.git.update_ref(ref, sha)
-            actions_git.apply_ref_updates(self._backend, repo, [(ref, "0" * 40, sha)], self._user(author, repo))
+            actions_git.apply_ref_updates(self._backend, repo, [(ref, ZERO_SHA, sha)], self._user(author, repo))
+            return sha
+
+    def create_tag(self, full_name: str, tag: str, ref: str | None = None, *, author: str | None = None) -> str:
+        """Push a lightweight tag at `ref` (default branch by default); emits a tag `push`. Returns its SHA."""
+        with self.state.lock:
+            repo = self._repo(full_name)
+            sha = repo.git.rev(ref or f"refs/heads/{repo.default_branch}")
+            assert sha is not None, f"unknown ref {ref}"
+            tag_ref = f"refs/tags/{tag}"
+            repo.git.update_ref(tag_ref, sha)
+            actions_git.apply_ref_updates(self._backend, repo, [(tag_ref, ZERO_SHA, sha)], self._user(author, repo))
             return sha
 
     def delete_branch(self, full_name: str, branch: str, *, author: str | None = None) -> None:
@@ -233,7 +244,7 @@ class FakeGitHub(ReadMixin, ControlMixin):
             sha = repo.git.rev(ref)
             assert sha is not None, f"no branch {branch}"
             repo.git.delete_ref(ref)
-            actions_git.apply_ref_updates(self._backend, repo, [(ref, sha, "0" * 40)], self._user(author, repo))
+            actions_git.apply_ref_updates(self._backend, repo, [(ref, sha, ZERO_SHA)], self._user(author, repo))
 
     # ---- issues and pull requests -------------------------------------------------------------
     def open_pr(

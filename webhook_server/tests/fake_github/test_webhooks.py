@@ -157,6 +157,7 @@ def _produce_every_event(scenario: Scenario) -> None:
     fake.close(REPO, issue)
     fake.create_branch(REPO, "tmp")
     fake.delete_branch(REPO, "tmp")
+    fake.create_tag(REPO, "v1.0.0")
 
 
 def test_every_emitted_payload_validates_against_githubs_schemas(scenario: Scenario) -> None:
@@ -227,3 +228,4 @@ def test_pull_request_payload_semantics(scenario: Scenario) -> None:
     pushes = [(d.payload["ref"], d.payload["deleted"]) for d in fake.deliveries("push")]
     assert ("refs/heads/main", False) in pushes
     assert ("refs/heads/tmp", True) in pushes
+    assert pushes[-1] == ("refs/tags/v1.0.0", False)
