@@ -29,6 +29,7 @@ from webhook_server.tests.fake_github import (
 from webhook_server.tests.fake_github.auth import charge, rate_headers, resolve_identity
 from webhook_server.tests.fake_github.backend import Backend
 from webhook_server.tests.fake_github.faults import RequestRecord
+from webhook_server.tests.fake_github.graphql_schema import github_graphql_schema
 from webhook_server.tests.fake_github.protocol import ApiError, ApiRoute, Ctx, Identity, Reply, not_found
 
 ROUTES: list[ApiRoute] = [
@@ -51,7 +52,11 @@ def match_route(method: str, path: str) -> tuple[ApiRoute, dict[str, str]]:
 
 
 def _json_response(reply: Reply, request: Request) -> Response:
-    headers = {"X-GitHub-Media-Type": "github.v3; format=json", **reply.headers}
+    headers = {
+        "X-GitHub-Media-Type": "github.v3; format=json",
+        "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
+        **reply.headers,
+    }
     if reply.status in (204, 304) or reply.body is None:
         return Response(status_code=reply.status, headers=headers)
     body = json.dumps(reply.body).encode()
@@ -98,8 +103,7 @@ class FakeGitHubApp:
             else:
                 response = await self._api(request, identity, kind)
         except ApiError as error:
-            headers = {**error.headers, "X-GitHub-Request-Id": uuid.uuid4().hex[:16].upper()}
-            response = _json_response(Reply(error.status, error.body(), headers), request)
+            response = _json_response(Reply(error.status, error.body(), error.headers), request)
         self._log(request, identity, response.status_code, started, kind)
         return response
 
@@ -138,6 +142,8 @@ class FakeGitHubApp:
 
     def _dispatch(self, request: Request, identity: Identity, parsed: Any, kind: str) -> Reply:
         query = dict(request.query_params)
+        if kind == "graphql":
+            github_graphql_schema()  # built once (about a second), outside the state lock
         with self.backend.state.lock:
             if kind == "graphql":
                 return graphql.execute(self.backend, identity, parsed)
