@@ -48,8 +48,8 @@ async def _schedule(run: CommandRun, branches: list[str]) -> None:
             f"The label for {_listed(too_long)} would be longer than {MAX_LABEL_LENGTH} characters and was not added; "
             "the request is recorded and the cherry-pick still happens."
         )
-    when = "now that it is merged" if run.pull.merged else "when this PR is merged"
-    await run.reply(f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; it runs {when}.")
+    when = "the request is recorded for the cherry-pick job" if run.pull.merged else "it runs when this PR is merged"
+    await run.reply(f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; {when}.")
 
 
 async def _cherry_pick(run: CommandRun) -> None:

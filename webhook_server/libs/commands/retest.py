@@ -17,6 +17,8 @@ from webhook_server.libs.rules.commands import (
 )
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
+NO_CHECKS_REPLY = "No checks are configured for this repository, so nothing was run."
+
 
 def _request(run: CommandRun) -> RetestRequest:
     return parse_retest(run.command.args, retestable_check_names(enabled_checks(run.config)))
@@ -27,8 +29,10 @@ async def _validate(run: CommandRun) -> str | None:
     request = _request(run)
     if request.all_combined:
         return RETEST_ALL_COMBINED_REPLY
-    if not request.names:
+    if request.unknown and not request.names:
         return retest_unknown_reply(request.unknown)
+    if not request.names:
+        return NO_CHECKS_REPLY
     return None
 
 

@@ -13,6 +13,7 @@ from webhook_server.tests.commands.world import AUTHOR, DEFAULT_TITLE, REPO, Com
 HANDLER_STEP = "issue_comment_handler"
 
 Verify = Callable[[CommandWorld, CommentOutcome], None]
+Setup = Callable[[CommandWorld, str, int], None]
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,8 @@ class Case:
     """One comment on a fresh PR and what must follow.
 
     `replies` are substrings of the server's new comments, one per reply, in order (None: not checked).
-    `before` comments are made on the PR first and never delivered to the server. `handler_step` is the
-    expected status of the `issue_comment_handler` step (None: the handler does not run).
+    `before` comments are made on the PR first and never delivered to the server; `setup` runs after them.
+    `handler_step` is the expected status of the `issue_comment_handler` step (None: the handler does not run).
     """
 
     id: str
@@ -41,6 +42,7 @@ class Case:
     before: tuple[tuple[str, str], ...] = ()
     verify: Verify | None = None
     handler_step: str | None = "completed"
+    setup: Setup | None = None
 
 
 def table(cases: list[Case]) -> pytest.MarkDecorator:
@@ -61,6 +63,8 @@ async def run_case(world: CommandWorld, case: Case) -> CommentOutcome:
     )
     for author, body in case.before:
         world.fake.comment(case.repo, number, body, author=author)
+    if case.setup is not None:
+        case.setup(world, case.repo, number)
     outcome = await world.comment(case.repo, number, case.body, case.commenter)
     steps = world.server.summary_of(outcome.delivery_id)["workflow_steps"]
     assert steps.get(HANDLER_STEP, {}).get("status") == case.handler_step, steps

@@ -6,12 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from webhook_server.libs import github_transport, pr_merge_state
 from webhook_server.libs.handlers import registry
 from webhook_server.libs.handlers.issue_comment import IssueCommentHandler
+from webhook_server.libs.request_pacer import PacerLimits
+from webhook_server.libs.rules import can_be_merged
 from webhook_server.tests.commands.oracle_server import OracleServer
 from webhook_server.tests.commands.world import CommandWorld, start_world
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.server import FakeGitHubServer
+from webhook_server.utils import github_retry
+
+QUIET_SECONDS = 0.1  # the spec's 3 s merge-evaluation window, shrunk for test speed
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +26,15 @@ def oracle() -> Iterator[OracleServer]:
     server.start()
     yield server
     server.stop()
+
+
+def _shrink_waits(patch: pytest.MonkeyPatch) -> None:
+    """Mergeable polling, the re-check delay, write pacing and retry back-off, shrunk for test speed."""
+    patch.setattr(pr_merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
+    patch.setattr(pr_merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
+    patch.setattr(can_be_merged, "RECHECK_DELAY_SECONDS", 0.2)
+    patch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
+    github_retry.configure(policy=github_retry.RetryPolicy(time_scale=0.001))
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +46,11 @@ def command_world(
     fake = FakeGitHub(fake_github_server.backend)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(registry.HANDLERS, "issue_comment", IssueCommentHandler)
+        _shrink_waits(patch)
         world, process = start_world(fake, oracle, tmp_path_factory.mktemp("commands") / "data")
+        world.server.runtime.evaluations._quiet_seconds = QUIET_SECONDS
         try:
             yield world
         finally:
             process.stop()
+            github_retry.configure(policy=github_retry.RetryPolicy())

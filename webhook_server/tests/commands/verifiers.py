@@ -27,13 +27,18 @@ def title_is(expected: str) -> Verify:
     return verify
 
 
+ANY = "<any conclusion>"
+
+
 def check_run_is(name: str, status: str, conclusion: str | None = None, title: str | None = None) -> Verify:
-    """The latest run of `name` on the head SHA has this status (and conclusion, output title)."""
+    """The latest run of `name` on the head SHA has this status (and conclusion, unless ANY; output title)."""
 
     def verify(world: CommandWorld, outcome: CommentOutcome) -> None:
         run = _latest_run(world, outcome, name)
         assert run is not None, f"no {name} check run"
-        assert (run["status"], run["conclusion"]) == (status, conclusion)
+        assert run["status"] == status
+        if conclusion != ANY:
+            assert run["conclusion"] == conclusion
         if title is not None:
             assert run["output"]["title"] == title
 
@@ -56,11 +61,15 @@ def reviewers_requested(*logins: str) -> Verify:
     return verify
 
 
+HEAD_SHA = "<head sha>"
+
+
 def effect_recorded(kind: str, suffix: str, present: bool = True) -> Verify:
-    """The ledger's effects table has (or lacks) `<kind>:<repo>#<pr>:<suffix>`."""
+    """The ledger's effects table has (or lacks) `<kind>:<repo>#<pr>:<suffix>` (HEAD_SHA: the PR's head)."""
 
     def verify(world: CommandWorld, outcome: CommentOutcome) -> None:
-        key = f"{kind}:{_repo(outcome)}#{outcome.pull['number']}:{suffix}"
+        value = outcome.pull["head"]["sha"] if suffix == HEAD_SHA else suffix
+        key = f"{kind}:{_repo(outcome)}#{outcome.pull['number']}:{value}"
         with sqlite3.connect(world.server.data_dir / "webhook-ledger.sqlite3") as connection:
             row = connection.execute("SELECT value FROM effects WHERE effect_key = ?", (key,)).fetchone()
         assert (row is not None) is present, key
@@ -78,7 +87,34 @@ def oracle_analyses(count: int) -> Verify:
             assert body["ai_provider"] == "claude"
             assert body["ai_model"] == "sonnet"
             assert body["test_patterns"] == ["tests/**/*.py"]
-            assert body["github_token"].startswith("ghp_")
+            assert body["github_token"] == world.token
+
+    return verify
+
+
+def oracle_job(status: str) -> Verify:
+    """The PR's test-oracle job in the ledger ended with `status`."""
+
+    def verify(world: CommandWorld, outcome: CommentOutcome) -> None:
+        with sqlite3.connect(world.server.data_dir / "webhook-ledger.sqlite3") as connection:
+            rows = connection.execute(
+                "SELECT status FROM jobs WHERE kind = 'test-oracle' AND repository = ? AND pr_number = ?",
+                (_repo(outcome), outcome.pull["number"]),
+            ).fetchall()
+        assert [row[0] for row in rows] == [status]
+
+    return verify
+
+
+def reply_mentions(*texts: str, absent: tuple[str, ...] = ()) -> Verify:
+    """The first reply contains every text of `texts` and none of `absent`."""
+
+    def verify(world: CommandWorld, outcome: CommentOutcome) -> None:
+        reply = outcome.replies[0]
+        for text in texts:
+            assert text in reply, text
+        for text in absent:
+            assert text not in reply, text
 
     return verify
 

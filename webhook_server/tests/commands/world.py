@@ -14,6 +14,7 @@ import yaml
 from webhook_server.tests.commands.oracle_server import OracleServer
 from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
 
 API_USER = "webhook-bot"
 MAINTAINER = "mia"
@@ -35,6 +36,7 @@ ORACLE_DOWN = "org/oracle-down"
 ALL_REPOS = (REPO, DRAFTY, OPEN_DRAFTS, BARE, ORACLE, ORACLE_DOWN)
 
 RELEASE_BRANCH = "release-1"
+OTHER_RELEASE_BRANCH = "release-2"
 LONG_BRANCH = "release-" + "x" * 45
 DEFAULT_TITLE = "feat: change the app"
 # The subprocess runner's stdin pipe fails under uvloop (`runner._write_stdin` asserts an asyncio transport
@@ -89,6 +91,7 @@ def create_repository(fake: FakeGitHub, full_name: str) -> None:
     fake.install_app(full_name)
     fake.push(full_name, "main", {"CONTRIBUTING.md": "Be kind.\n"}, message="docs: contributing", author=CONTRIBUTOR)
     fake.create_branch(full_name, RELEASE_BRANCH)
+    fake.create_branch(full_name, OTHER_RELEASE_BRANCH)
     fake.create_branch(full_name, LONG_BRANCH)
     fake.register_hook(full_name, url="", events=["issue_comment"])
 
@@ -113,6 +116,7 @@ class CommandWorld:
     fake: FakeGitHub
     server: RunningServer
     oracle: OracleServer
+    token: str
     _branches: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def open_pr(
@@ -147,6 +151,7 @@ class CommandWorld:
         """Comment as `author`, deliver GitHub's `issue_comment` to the server, and read back the result."""
         comment_id = self.fake.comment(repo, number, body, author=author)
         payload = self._payload_of(repo, comment_id)
+        assert unexpected_errors("issue_comment", payload) == []
         delivery_id = f"comment-{comment_id}"
         response = await self.server.post("issue_comment", payload, delivery_id)
         assert response.status_code == 200, response.text
@@ -164,8 +169,14 @@ class CommandWorld:
             replies=replies,
             reactions=reactions,
             labels=self.fake.labels(repo, number),
-            pull=self.fake.pull(repo, number),
+            pull=self._pull_or_empty(repo, number),
         )
+
+    def _pull_or_empty(self, repo: str, number: int) -> dict[str, Any]:
+        """The PR's REST shape, or `{}` for a plain issue."""
+        if not any(pull["number"] == number for pull in self.fake.pulls(repo)):
+            return {}
+        return self.fake.pull(repo, number)
 
 
 def start_world(fake: FakeGitHub, oracle: OracleServer, data_dir: Path) -> tuple[CommandWorld, InProcessServer]:
@@ -176,4 +187,4 @@ def start_world(fake: FakeGitHub, oracle: OracleServer, data_dir: Path) -> tuple
     config = server_config(fake.base_url, [token], fake.app_id, repository_entries(oracle))
     write_data_dir(data_dir, config, fake.app_private_key_pem)
     process = InProcessServer(data_dir, loop=SERVER_LOOP)
-    return CommandWorld(fake=fake, server=process.start(), oracle=oracle), process
+    return CommandWorld(fake=fake, server=process.start(), oracle=oracle, token=token), process
