@@ -63,10 +63,14 @@ async def _request(github: Github, verb: str, url: str, body: Any = None) -> Any
 
 
 async def _list_repository_labels(github: Github, full_name: str) -> set[str]:
-    def list_all() -> set[str]:
-        return {label.name for label in github.get_repo(full_name, lazy=True).get_labels()}
-
-    return await github_api_call(list_all)
+    names: set[str] = set()
+    page = 1
+    while True:
+        batch = await _request(github, "GET", f"/repos/{full_name}/labels?per_page=100&page={page}")
+        names.update(label["name"] for label in batch)
+        if len(batch) < 100:
+            return names
+        page += 1
 
 
 def repository_label_cache(webhook: GithubWebhook) -> RepositoryLabelCache:
