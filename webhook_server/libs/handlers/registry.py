@@ -2,6 +2,7 @@
 
 from webhook_server.libs.handlers.base import EventHandler
 from webhook_server.libs.handlers.check_run import CheckRunHandler
+from webhook_server.libs.handlers.issue_comment import IssueCommentHandler
 from webhook_server.libs.handlers.pending import PendingHandler
 from webhook_server.libs.handlers.pull_request import PullRequestHandler
 from webhook_server.libs.handlers.pull_request_review import PullRequestReviewHandler
@@ -12,7 +13,7 @@ HANDLERS: dict[str, type[EventHandler]] = {
     "pull_request": PullRequestHandler,
     "pull_request_review": PullRequestReviewHandler,
     "pull_request_review_thread": ReviewThreadHandler,
-    "issue_comment": PendingHandler,
+    "issue_comment": IssueCommentHandler,
     "check_run": CheckRunHandler,
     "status": StatusHandler,
     "push": PendingHandler,

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from webhook_server.libs import github_transport, pr_merge_state
-from webhook_server.libs.handlers import registry
-from webhook_server.libs.handlers.issue_comment import IssueCommentHandler
 from webhook_server.libs.request_pacer import PacerLimits
 from webhook_server.libs.rules import can_be_merged
 from webhook_server.tests.commands.oracle_server import OracleServer
@@ -45,7 +43,6 @@ def command_world(
     fake_github_server.backend.reset()
     fake = FakeGitHub(fake_github_server.backend)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(registry.HANDLERS, "issue_comment", IssueCommentHandler)
         _shrink_waits(patch)
         world, process = start_world(fake, oracle, tmp_path_factory.mktemp("commands") / "data")
         world.server.runtime.evaluations._quiet_seconds = QUIET_SECONDS
