@@ -23,13 +23,15 @@ from webhook_server.libs.pr_snapshot import PullSnapshot, refresh_snapshot
 from webhook_server.libs.rules.can_be_merged import (
     CAN_BE_MERGED_ERROR_TEXT,
     CAN_BE_MERGED_TITLE,
-    RECHECK_DELAY_SECONDS,
     CheckRunState,
     CommitStatus,
     MergeSnapshot,
     MergeVerdict,
     ReviewThread,
     evaluate_merge,
+)
+from webhook_server.libs.rules.can_be_merged import (
+    RECHECK_DELAY_SECONDS as RULE_RECHECK_DELAY_SECONDS,
 )
 from webhook_server.libs.rules.checks import (
     CAN_BE_MERGED,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 STEP_NAME = "check_merge_eligibility"
+RECHECK_DELAY_SECONDS = float(RULE_RECHECK_DELAY_SECONDS)  # `mergeable` unknown: evaluate again this much later
 PAGE_SIZE = 100
 
 
@@ -144,26 +147,42 @@ async def _publish_error(webhook: GithubWebhook, pull: PullSnapshot, labels: Lab
 
 
 async def evaluate_can_be_merged(webhook: GithubWebhook) -> None:
-    """One evaluation unit in the PR's lane: re-read the PR, decide, publish, maybe merge."""
-    async with webhook.ctx.step(STEP_NAME) as step:
-        pull = await refresh_snapshot(webhook)
-        if pull.merged or pull.state != "open":
-            step.data.update(can_merge=False, reason="already_merged" if pull.merged else "closed")
-            return
-        labels = LabelService.reset(webhook, pull.labels)
-        await write_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckStatus.IN_PROGRESS)
-        try:
-            verdict = evaluate_merge(await gather_merge_snapshot(webhook, pull))
-        except Exception:
-            await _publish_error(webhook, pull, labels)
-            raise
-        await _publish(webhook, pull, verdict, labels)
-        step.data.update(can_merge=verdict.can_merge, reason=verdict.reason)
+    """One evaluation unit in the PR's lane: re-read the PR, decide, publish, maybe merge.
+
+    An unexpected error fails the step (after the failure is published) without failing the delivery.
+    """
+    try:
+        verdict, pull, labels = await _evaluate(webhook)
+    except Exception:
+        LOGGER.exception("The can-be-merged evaluation failed")
+        return
+    if verdict is None:
+        return
     if verdict.recheck_later:
         _recheck_later(webhook)
     if verdict.can_merge:
         current = replace(pull, labels=await labels.current())
         await merge_if_automerge(webhook, current, evaluated_sha=pull.head_sha)
+
+
+async def _evaluate(webhook: GithubWebhook) -> tuple[MergeVerdict | None, PullSnapshot, LabelService]:
+    """Steps 1–6 of §12 inside the `check_merge_eligibility` step; no verdict for a merged or closed PR."""
+    async with webhook.ctx.step(STEP_NAME) as step:
+        pull = await refresh_snapshot(webhook)
+        labels = LabelService.reset(webhook, pull.labels)
+        if pull.merged or pull.state != "open":
+            step.data.update(can_merge=False, reason="already_merged" if pull.merged else "closed")
+            return None, pull, labels
+        await write_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckStatus.IN_PROGRESS)
+        try:
+            verdict = evaluate_merge(await gather_merge_snapshot(webhook, pull))
+        except Exception:
+            await _publish_error(webhook, pull, labels)
+            step.data.update(can_merge=False, reason="error")
+            raise
+        await _publish(webhook, pull, verdict, labels)
+        step.data.update(can_merge=verdict.can_merge, reason=verdict.reason)
+    return verdict, pull, labels
 
 
 def _recheck_later(webhook: GithubWebhook) -> None:

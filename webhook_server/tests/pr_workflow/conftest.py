@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from webhook_server.libs import github_transport, pr_closed, pr_merge_state
+from webhook_server.libs import github_transport, pr_closed, pr_merge_check, pr_merge_state
 from webhook_server.libs.request_pacer import PacerLimits
-from webhook_server.libs.rules import can_be_merged
 from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
@@ -104,7 +103,7 @@ def fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pr_merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
     monkeypatch.setattr(pr_merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
     monkeypatch.setattr(pr_closed, "REFRESH_DELAY_SECONDS", 0.05)
-    monkeypatch.setattr(can_be_merged, "RECHECK_DELAY_SECONDS", 0.2)
+    monkeypatch.setattr(pr_merge_check, "RECHECK_DELAY_SECONDS", 0.2)
     monkeypatch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
     github_retry.configure(policy=github_retry.RetryPolicy(time_scale=0.001))
 

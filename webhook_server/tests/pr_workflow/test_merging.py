@@ -192,3 +192,16 @@ async def test_evaluations_of_one_pr_are_coalesced(make_env: EnvFactory) -> None
     assert steps[0]["coalesced_into"] == ids[1]
     assert steps[1]["can_merge"] is False
     assert len(env.fake.check_runs(env.repo, sha, "can-be-merged")) == 1
+
+
+async def test_unknown_mergeability_is_evaluated_again_later(make_env: EnvFactory) -> None:
+    env = await make_env()
+    number = env.fake.open_pr(env.repo, head="feature", title="feat: a", files={"a.py": "1\n"}, author=AUTHOR)
+    env.fake.set_mergeable(env.repo, number, None)
+    await env.forward("pull_request", "opened")
+    assert "PR mergeability is not known yet" in env.check(number, "can-be-merged")["output"]["text"]
+
+    env.fake.set_mergeable(env.repo, number, True, "clean")
+
+    env.fake.wait_until(lambda: "not known yet" not in env.check(number, "can-be-merged")["output"]["text"])
+    assert "Missing approved from approvers: alice" in env.check(number, "can-be-merged")["output"]["text"]
