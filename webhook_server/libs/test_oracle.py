@@ -1,5 +1,6 @@
 """The test-oracle client (`oracle-and-ai.md` §1): triggers, and the job that calls `GET <server-url>/health`
-(5 s) then `POST <server-url>/analyze` (300 s). Runs after the lane phase as a ledger job; never fails a delivery.
+(5 s) then `POST <server-url>/analyze` (300 s). A job of the job manager (counted against `max-concurrent-jobs`)
+that the delivery waits for after its lane phase; its errors are logged, never raised.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from github import GithubException
 from webhook_server.libs.comments import post_comment
 from webhook_server.libs.config import TestOracleConfig
 from webhook_server.libs.github_auth import choose_token
+from webhook_server.libs.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
 from webhook_server.libs.ledger import Job, JobState, Ledger
+from webhook_server.libs.pr_check_service import CHECKS_EXTENSION
 from webhook_server.libs.pr_snapshot import pull_snapshot
 
 if TYPE_CHECKING:
@@ -133,13 +136,18 @@ async def request_test_oracle(webhook: GithubWebhook) -> bool:
     return True
 
 
+def _job_manager(webhook: GithubWebhook) -> JobManager:
+    """The server's job manager (owned by the check service), so oracle calls count against `max-concurrent-jobs`."""
+    jobs: JobManager = webhook.services.extensions[CHECKS_EXTENSION].jobs
+    return jobs
+
+
 async def _schedule(webhook: GithubWebhook, config: TestOracleConfig, trigger: str) -> None:
-    """Record the job now; run it after the lane phase (the delivery finishes when it has ended)."""
+    """Submit the job now; the delivery waits for it after its lane phase (it is not fire-and-forget)."""
     pull = await pull_snapshot(webhook)
     token = choose_token(webhook.repo_context.pooled.pool).token
     call = OracleCall(config.server_url, analyze_body(config, pull.html_url, token))
-    ledger = webhook.services.ledger
-    job_id = await ledger.add_job(
+    request = JobRequest(
         kind=ORACLE_JOB_KIND,
         repository=webhook.repo_context.full_name,
         pr_number=pull.number,
@@ -148,12 +156,23 @@ async def _schedule(webhook: GithubWebhook, config: TestOracleConfig, trigger: s
         spec={"trigger": trigger},
         delivery_id=webhook.delivery.delivery_id,
     )
+
+    async def run(job: Job) -> JobOutcome:
+        result = await _run_oracle(webhook, call, trigger)
+        state = JobState.SUCCEEDED if result.outcome == "analyzed" else JobState.FAILED
+        return JobOutcome(state, result.outcome, result.error)
+
+    async def cancelled(job: Job, summary: str) -> None:
+        LOGGER.info("Test oracle job %d cancelled: %s", job.job_id, summary)
+
+    jobs = _job_manager(webhook)
+    job_id = await jobs.submit(request, JobHandlers(run=run, cancelled=cancelled))
     LOGGER.info("Test oracle job %d queued (trigger %s)", job_id, trigger)
 
-    async def run() -> None:
-        await _run_job(webhook, job_id, call, trigger)
+    async def wait() -> None:
+        await jobs.wait([job_id])
 
-    webhook.after_lane(run)
+    webhook.after_lane(wait)
 
 
 async def _comment_health_failure(webhook: GithubWebhook, status: int | None) -> None:
@@ -163,19 +182,13 @@ async def _comment_health_failure(webhook: GithubWebhook, status: int | None) ->
         LOGGER.error("Could not comment on the test oracle health failure: %s %s", error.status, error.data)
 
 
-async def _run_job(webhook: GithubWebhook, job_id: int, call: OracleCall, trigger: str) -> None:
-    ledger = webhook.services.ledger
-    await ledger.mark_job_running(job_id)
-    result = OracleResult("failed", error="the job ended unexpectedly")
-    try:
-        async with webhook.ctx.step("test_oracle", trigger=trigger) as step:
-            result = await call_oracle(call)
-            step.data["outcome"] = result.outcome
-            if result.health_failed:
-                await _comment_health_failure(webhook, result.health_status)
-    finally:
-        state = JobState.SUCCEEDED if result.outcome == "analyzed" else JobState.FAILED
-        await ledger.mark_job_finished(job_id, state, result.outcome, result.error)
+async def _run_oracle(webhook: GithubWebhook, call: OracleCall, trigger: str) -> OracleResult:
+    async with webhook.ctx.step("test_oracle", trigger=trigger) as step:
+        result = await call_oracle(call)
+        step.data["outcome"] = result.outcome
+        if result.health_failed:
+            await _comment_health_failure(webhook, result.health_status)
+    return result
 
 
 async def abandon_interrupted_oracle_job(ledger: Ledger, job: Job) -> None:
