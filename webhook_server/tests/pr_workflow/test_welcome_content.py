@@ -63,3 +63,34 @@ async def test_branch_label_over_fifty_characters_is_not_added(make_env: EnvFact
 
     assert not [label for label in env.labels(number) if label.startswith("branch-")]
     assert "size/XS" in env.labels(number)
+
+
+async def test_regenerate_welcome_edits_the_comment_with_the_new_file(make_env: EnvFactory) -> None:
+    env = await make_env(files={".github-webhook-server-welcome-message.md": "First text."})
+    number = await env.open_pr()
+    assert "First text." in welcome(env, number)
+    env.fake.push(env.repo, "main", {".github-webhook-server-welcome-message.md": "Second text."}, author="alice")
+
+    env.fake.comment(env.repo, number, "/regenerate-welcome", author="bob")
+    row = await env.forward("issue_comment", "created")
+
+    assert row.status == "succeeded"
+    body = welcome(env, number)  # still exactly one welcome comment
+    assert "Second text." in body
+    assert "First text." not in body
+
+
+async def test_reprocess_reopens_the_tracking_issue_and_keeps_one_welcome(make_env: EnvFactory) -> None:
+    env = await make_env()
+    number = await env.open_pr()
+    [issue] = [item for item in env.fake.issues(env.repo) if "pull_request" not in item]
+    env.fake.close(env.repo, issue["number"], author="alice")
+    env.fake.remove_label(env.repo, number, "size/XS", author="alice")
+
+    env.fake.comment(env.repo, number, "/reprocess", author="bob")
+    await env.forward("issue_comment", "created")
+
+    [issue] = [item for item in env.fake.issues(env.repo) if "pull_request" not in item]
+    assert issue["state"] == "open"
+    assert "size/XS" in env.labels(number)
+    welcome(env, number)
