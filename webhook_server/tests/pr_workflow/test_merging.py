@@ -85,16 +85,17 @@ async def test_passed_can_be_merged_check_run_merges_an_automerge_pr(make_env: E
 
 
 async def test_other_check_runs_and_statuses_request_evaluations(make_env: EnvFactory) -> None:
-    env = await make_env({"tox": {"main": "all"}})
+    env = await make_env()
+    env.fake.set_branch_protection(env.repo, "main", {**PROTECTION, "required_status_checks": {"contexts": ["ci/e2e"]}})
     number = await env.open_pr()
     sha = env.head_sha(number)
-    assert "tox" in env.check(number, "can-be-merged")["output"]["text"]
+    assert "Some check runs not started: ci/e2e" in env.check(number, "can-be-merged")["output"]["text"]
 
-    env.fake.check_run(env.repo, sha, "tox", status="in_progress")
-    env.fake.check_run(env.repo, sha, "tox", conclusion="failure")
+    env.fake.check_run(env.repo, sha, "ci/e2e", status="in_progress")
+    env.fake.check_run(env.repo, sha, "ci/e2e", conclusion="failure")
     row = await env.forward("check_run", "completed")
     assert row.status == "succeeded"
-    assert "Some check runs failed: tox" in env.check(number, "can-be-merged")["output"]["text"]
+    assert "Some check runs failed: ci/e2e" in env.check(number, "can-be-merged")["output"]["text"]
 
     env.fake.set_status(env.repo, sha, "ci/other", "pending")
     assert (await env.forward("status")).outcome == "skipped:status-pending"
