@@ -204,5 +204,12 @@ async def test_unknown_mergeability_is_evaluated_again_later(make_env: EnvFactor
 
     env.fake.set_mergeable(env.repo, number, True, "clean")
 
-    env.fake.wait_until(lambda: "not known yet" not in env.check(number, "can-be-merged")["output"]["text"])
-    assert "Missing approved from approvers: alice" in env.check(number, "can-be-merged")["output"]["text"]
+    def settled_text() -> str:
+        run = env.check(number, "can-be-merged")
+        return (
+            str(run["output"]["text"])
+            if run["status"] == "completed" and "not known" not in run["output"]["text"]
+            else ""
+        )
+
+    assert "Missing approved from approvers: alice" in env.fake.wait_until(settled_text)
