@@ -5,11 +5,21 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Coroutine
+import threading
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from webhook_server.libs.config import ConfigWatcher, ServerConfig, repository_config
+from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootstrap
+from webhook_server.libs.checks.service import CheckService
+from webhook_server.libs.config import (
+    ConfigWatcher,
+    RepositoryConfig,
+    RepositoryEntry,
+    ServerConfig,
+    repositories_to_bootstrap,
+    repository_config,
+)
 from webhook_server.libs.delivery import Delivery, RecordStatus
 from webhook_server.libs.delivery_runner import DeliveryRunner
 from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
@@ -17,7 +27,9 @@ from webhook_server.libs.github_transport import install_transport
 from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.merge_evaluations import MergeEvaluations
-from webhook_server.libs.repository_context import GithubAccess
+from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION, git_base_url
+from webhook_server.libs.recovery import CheckRecovery
+from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.rules.ordering import ordering_key
 from webhook_server.libs.services import ServerServices
 from webhook_server.utils import github_retry
@@ -58,6 +70,7 @@ class ServerRuntime:
         self.dispatcher: Dispatcher
         self.evaluations: MergeEvaluations
         self._tasks: list[asyncio.Task[None]] = []
+        self.bootstrapped = threading.Event()  # set when the startup bootstrap ended (observable from any thread)
 
     def current_config(self) -> ServerConfig:
         return self.watcher.current
@@ -89,10 +102,47 @@ class ServerRuntime:
         self.services = ServerServices(self.access, self.ledger, self.dispatcher, self.evaluations)
         self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
         await self.dispatcher.start()
+        await self._start_checks_and_bootstrap()
         self._spawn(self.watcher.run())
         self._spawn(self._queue_metrics_loop())
         self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
         self._spawn(self.logs.retention_loop(self.config.log_retention_days))
+
+    async def _start_checks_and_bootstrap(self) -> None:
+        """Check jobs resume first; bootstrap then runs in the background (intake is already up)."""
+        config = self.config
+        self.checks = CheckService(
+            data_dir=self.data_dir,
+            ledger=self.ledger,
+            max_concurrent_jobs=config.max_concurrent_jobs,
+            git_base_url=git_base_url(config.github_api_url),
+            resolve_repository=self._resolve_for_job,
+        )
+        self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
+        self.services.extensions[CHECKS_EXTENSION] = self.checks
+        self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
+        await self.checks.start()
+        self._spawn(self._startup_bootstrap())
+
+    async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
+        return await self.recovery.resolve_repository(full_name)
+
+    async def _startup_bootstrap(self) -> None:
+        try:
+            await startup_bootstrap(
+                self.config, self.access, rerun_check=self.recovery.rerun_check, active_job=self.recovery.active_job
+            )
+        finally:
+            self.bootstrapped.set()
+
+    async def _bootstrap(self, entries: Sequence[RepositoryEntry]) -> None:
+        await bootstrap_repositories(
+            self.watcher.current,
+            self.access,
+            entries,
+            rerun_check=self.recovery.rerun_check,
+            active_job=self.recovery.active_job,
+        )
 
     async def _process(self, delivery: Delivery) -> LanePhaseResult:
         return await self._runner(delivery)
@@ -118,6 +168,7 @@ class ServerRuntime:
                 await task
         await self.dispatcher.stop()
         await self.evaluations.close()
+        await self.checks.stop()
         await self.ledger.close()
         self.logs.stop()
 
@@ -146,7 +197,11 @@ class ServerRuntime:
     async def _on_config_change(self, old: ServerConfig, new: ServerConfig) -> None:
         for secret in new.all_secret_values():
             SECRETS.add(secret)
+        self.recovery.config = new
         LOGGER.info("Configuration reloaded")
+        changed = repositories_to_bootstrap(old, new)
+        if changed:
+            self._spawn(self._bootstrap(changed))
 
     def record_rejection(self, status_code: int) -> None:
         """Count a delivery refused at intake (metrics)."""

@@ -9,6 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from webhook_server.libs import github_transport
+from webhook_server.libs.request_pacer import PacerLimits
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils import github_retry
@@ -66,3 +68,9 @@ def github_servers(fake_github: FakeGitHub, tmp_path: Path) -> Iterator[GithubBa
     finally:
         servers.stop_all()
         github_retry.configure(policy=RetryPolicy())
+
+
+@pytest.fixture(autouse=True)
+def relaxed_write_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub's 80 writes/minute guidance would make every bootstrap of a test repository slow."""
+    monkeypatch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60_000.0, write_burst=1000))

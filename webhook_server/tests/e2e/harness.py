@@ -153,7 +153,10 @@ class InProcessServer:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("server under test did not start")
             time.sleep(0.01)
-        return RunningServer(base_url=f"http://127.0.0.1:{port}", data_dir=self.data_dir, runtime=app.state.runtime)
+        runtime: ServerRuntime = app.state.runtime
+        if not runtime.bootstrapped.wait(timeout=60):
+            raise RuntimeError("startup bootstrap did not finish")
+        return RunningServer(base_url=f"http://127.0.0.1:{port}", data_dir=self.data_dir, runtime=runtime)
 
     def stop(self) -> None:
         if self.server is not None and self.thread is not None:
