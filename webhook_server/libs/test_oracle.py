@@ -127,13 +127,11 @@ async def trigger_test_oracle(webhook: GithubWebhook, trigger: str) -> None:
     await _schedule(webhook, config, trigger)
 
 
-async def request_test_oracle(webhook: GithubWebhook) -> bool:
-    """`/test-oracle`: a job regardless of `triggers`. False when test-oracle is not configured."""
+async def request_test_oracle(webhook: GithubWebhook) -> None:
+    """`/test-oracle`: a job regardless of `triggers` (the command checked that test-oracle is configured)."""
     config = webhook.repo_config.test_oracle
-    if config is None:
-        return False
+    assert config is not None, "/test-oracle runs only when test-oracle is configured"
     await _schedule(webhook, config, COMMAND_TRIGGER)
-    return True
 
 
 def _job_manager(webhook: GithubWebhook) -> JobManager:

@@ -48,7 +48,9 @@ class CommandSpec:
 
     Order of checks for one command line (`commands.md` §4, §6): draft rule, disabled label, argument rule
     and `validate`, permission class, `precondition`; only then the `+1` reaction and the `effect`.
-    `validate` and `precondition` return a refusal reply, or None to go on.
+    `validate` and `precondition` return a refusal reply, or None to go on. `denied_reply` is required when
+    the permission class can deny (every class except `anyone` and the valid-user ones, which get the
+    once-per-comment valid-user reply).
     """
 
     name: str
@@ -62,7 +64,3 @@ class CommandSpec:
     precondition: Check | None = None
     denied_reply: DeniedReply | None = None
 
-
-def no_help(config: RepositoryConfig) -> tuple[CommandHelp, ...]:
-    """For entries that are never advertised."""
-    return ()

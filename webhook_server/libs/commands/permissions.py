@@ -170,7 +170,3 @@ def _allowed(holds: bool) -> Verdict:
 def _listed(logins: Sequence[str]) -> str:
     return ", ".join(f"`{login}`" for login in logins) if logins else "none"
 
-
-def generic_denial(permission: PermissionClass, command_name: str, login: str) -> str:
-    """A short refusal naming who may run the command."""
-    return f"@{login}, `/{command_name}` can only be used by: {permission.value}."

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from webhook_server.libs.commands.context import CommandRun, CommentFacts, command_access
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
-from webhook_server.libs.commands.permissions import CommandAccess, Verdict, generic_denial
+from webhook_server.libs.commands.permissions import CommandAccess, Verdict
 from webhook_server.libs.commands.registry import COMMANDS_BY_NAME
 from webhook_server.libs.comments import add_reaction, post_comment
 from webhook_server.libs.pr_config import label_categories
@@ -156,6 +156,5 @@ async def _permission_refusal(
             return _SILENT
         state.valid_user_refused = True
         return _Refusal(await access.valid_user_refusal(run.commenter))
-    if spec.denied_reply is not None:
-        return _Refusal(spec.denied_reply(run))
-    return _Refusal(generic_denial(spec.permission, spec.name, run.commenter))
+    assert spec.denied_reply is not None, f"/{spec.name} can be denied, so its entry says who may run it"
+    return _Refusal(spec.denied_reply(run))

@@ -2,11 +2,12 @@
 
 The first path segment picks its behaviour, so several repositories can point at one server:
 `/ok` answers health 200 and analyze 200 with a summary; `/down` answers health 503; `/broken` answers
-analyze 500; `/badjson` answers analyze 200 with a non-JSON body.
+analyze 500; `/badjson` answers analyze 200 with a non-JSON body; `/slow` answers analyze after 2 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -20,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-HEALTH_STATUS = {"ok": 200, "down": 503, "broken": 200, "badjson": 200}
+HEALTH_STATUS = {"ok": 200, "down": 503, "broken": 200, "badjson": 200, "slow": 200}
+SLOW_ANALYSIS_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def oracle_app(recorder: OracleRecorder) -> Starlette:
         recorder.add(OracleRequest("POST", mode, "analyze", json.loads(await request.body())))
         if mode == "broken":
             return PlainTextResponse("analysis exploded", status_code=500)
+        if mode == "slow":
+            await asyncio.sleep(SLOW_ANALYSIS_SECONDS)
         if mode == "badjson":
             return PlainTextResponse("this is not json")
         return JSONResponse({"summary": "2 tests recommended"})

@@ -19,6 +19,7 @@ from webhook_server.tests.commands.world import (
     BARE,
     COLLABORATOR,
     CONTRIBUTOR,
+    CUSTOM_CHECK,
     MAINTAINER,
     ORACLE,
     ORACLE_DOWN,
@@ -33,6 +34,11 @@ PATHS = "security-suspicious-paths"
 IDENTITY = "security-committer-identity"
 NO_SECURITY_RUNS = no_check_run(PATHS, IDENTITY)
 OVERRIDDEN = "Overridden by maintainer @mia"
+
+
+def refuse_comments(world: CommandWorld, repo: str, number: int) -> None:
+    world.fake.fail_next(1, 403, f"/repos/{repo}/issues/{number}/comments", method="POST", message="Locked")
+
 
 RETEST_CASES = [
     Case("retest-requires-argument", "/retest", COLLABORATOR, False, replies=("retest requires an argument",)),
@@ -77,6 +83,14 @@ RETEST_CASES = [
         True,
         replies=("`tox`",),
         verify=all_of(check_run_is(IDENTITY, "completed", ANY), no_check_run(PATHS)),
+    ),
+    Case(
+        "retest-command-check-runs-a-job",
+        f"/retest {CUSTOM_CHECK}",
+        COLLABORATOR,
+        True,
+        repo=ORACLE,
+        verify=check_run_is(CUSTOM_CHECK, "completed", "success"),
     ),
     Case(
         "retest-nothing-configured",
@@ -303,6 +317,15 @@ ORACLE_CASES = [
         True,
         replies=("Test Oracle server is not responding (status 503), skipping test analysis",),
         repo=ORACLE_DOWN,
+        verify=oracle_job("failed"),
+    ),
+    Case(
+        "test-oracle-failed-health-comment-only-logged",
+        "/test-oracle",
+        COLLABORATOR,
+        True,
+        repo=ORACLE_DOWN,
+        setup=refuse_comments,
         verify=oracle_job("failed"),
     ),
 ]

@@ -16,6 +16,7 @@ from webhook_server.tests.commands.world import (
     COLLABORATOR,
     MAINTAINER,
     ORACLE,
+    ORACLE_ON_OPEN,
     OUTSIDER,
     SUB_APPROVER,
     CommandWorld,
@@ -154,6 +155,15 @@ APPROVE_CASES = [
         True,
         labels=("approved-alice",),
         repo=ORACLE,
+        verify=oracle_analyses(0),
+    ),
+    Case(
+        "approve-trigger-not-listed-no-oracle",
+        "/approve",
+        APPROVER,
+        True,
+        present=("approved-alice",),
+        repo=ORACLE_ON_OPEN,
         verify=oracle_analyses(0),
     ),
     Case(

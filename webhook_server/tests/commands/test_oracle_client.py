@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from webhook_server.libs import test_oracle
 from webhook_server.libs.config import TestOracleConfig
 from webhook_server.libs.ledger import JobState, Ledger
 from webhook_server.libs.test_oracle import (
@@ -96,6 +97,16 @@ async def test_analysis_errors_are_logged_only(
         result = await call_oracle(OracleCall(oracle.url(mode), analyze_body(CONFIG, PR_URL, "ghp_token")))
     assert (result.outcome, result.error) == ("failed", error)
     assert any(record.levelno == logging.ERROR and logged in record.getMessage() for record in caplog.records)
+
+
+async def test_analysis_timeout_is_logged_only(
+    oracle: OracleServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(test_oracle, "ANALYZE_TIMEOUT_SECONDS", 0.2)  # the contract's 300 s, shrunk
+    with caplog.at_level(logging.ERROR):
+        result = await call_oracle(OracleCall(oracle.url("slow"), analyze_body(CONFIG, PR_URL, "ghp_token")))
+    assert (result.outcome, result.error) == ("failed", "ReadTimeout")
+    assert "Test oracle analyze request failed: ReadTimeout" in caplog.text
 
 
 async def test_interrupted_oracle_job_is_failed_not_resumed(tmp_path: Path) -> None:

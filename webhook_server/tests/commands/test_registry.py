@@ -63,6 +63,13 @@ def test_draft_exemptions_and_label_commands() -> None:
     }
 
 
+def test_commands_that_can_be_denied_say_who_may_run_them() -> None:
+    answered_elsewhere = {P.ANYONE, P.VALID_USER, P.PR_AUTHOR_OR_VALID_USER}
+    can_deny = [spec for spec in COMMANDS if spec.permission not in answered_elsewhere]
+    missing = [spec.name for spec in can_deny if spec.denied_reply is None]
+    assert missing == []
+
+
 def config_of(**repository: Any) -> RepositoryConfig:
     document = minimal_config()
     document["repositories"]["my-repo"].update({key.replace("_", "-"): value for key, value in repository.items()})

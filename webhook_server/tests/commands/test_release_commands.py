@@ -4,13 +4,16 @@ requests recorded in the ledger's effects table (`commands.md` §3, §5.3; `rele
 from webhook_server.tests.commands.cases import Case, run_case, table
 from webhook_server.tests.commands.verifiers import HEAD_SHA, effect_recorded
 from webhook_server.tests.commands.world import (
+    APPROVER,
     AUTHOR,
     BARE,
+    BOT_LOGIN,
     COLLABORATOR,
     LONG_BRANCH,
     MAINTAINER,
     ORACLE,
     OUTSIDER,
+    REPO,
     CommandWorld,
 )
 
@@ -157,6 +160,11 @@ RETRY_CASES = [
     ),
 ]
 
+
+def assign_cole(world: CommandWorld, repo: str, number: int) -> None:
+    world.fake.assign(repo, number, [COLLABORATOR], author=MAINTAINER)
+
+
 REBASE_CASES = [
     Case(
         "rebase-by-author",
@@ -175,6 +183,24 @@ REBASE_CASES = [
         replies=("only the PR author or a maintainer",),
     ),
     Case("rebase-by-outsider-refused", "/rebase", OUTSIDER, False, replies=(NOT_VALID,)),
+    Case(
+        "rebase-bot-pr-by-assignee",
+        "/rebase",
+        COLLABORATOR,
+        True,
+        replies=("requested by @cole",),
+        author=BOT_LOGIN,
+        setup=assign_cole,
+    ),
+    Case(
+        "rebase-bot-pr-by-non-assignee-refused",
+        "/rebase",
+        APPROVER,
+        False,
+        replies=("only the PR author or a maintainer",),
+        author=BOT_LOGIN,
+        setup=assign_cole,
+    ),
     Case("rebase-merged-refused", "/rebase", AUTHOR, False, replies=("Only an open pull request",), merged=True),
 ]
 
@@ -213,3 +239,15 @@ CASES = CHERRY_PICK_CASES + RETRY_CASES + REBASE_CASES + CONTAINER_CASES
 @table(CASES)
 async def test_release_command(command_world: CommandWorld, case: Case) -> None:
     await run_case(command_world, case)
+
+
+async def test_cherry_pick_retry_accepts_a_recorded_request_without_label(command_world: CommandWorld) -> None:
+    """A label over 50 characters is not added, but the recorded request lets `/cherry-pick-retry` run."""
+    world = command_world
+    number = world.open_pr(REPO)
+    first = await world.comment(REPO, number, f"/cherry-pick {LONG_BRANCH}", COLLABORATOR)
+    assert first.reactions == ["+1"]
+    world.fake.merge(REPO, number, author=MAINTAINER)
+    retry = await world.comment(REPO, number, f"/cherry-pick-retry {LONG_BRANCH}", COLLABORATOR)
+    assert retry.reactions == ["+1"]
+    assert retry.replies == [f"Retrying cherry-pick to `{LONG_BRANCH}` requested by @cole"]

@@ -33,7 +33,10 @@ OPEN_DRAFTS = "org/open-drafts"
 BARE = "org/bare"
 ORACLE = "org/oracle"
 ORACLE_DOWN = "org/oracle-down"
-ALL_REPOS = (REPO, DRAFTY, OPEN_DRAFTS, BARE, ORACLE, ORACLE_DOWN)
+ORACLE_ON_OPEN = "org/oracle-on-open"
+ALL_REPOS = (REPO, DRAFTY, OPEN_DRAFTS, BARE, ORACLE, ORACLE_DOWN, ORACLE_ON_OPEN)
+BOT_LOGIN = "fake-webhook-app[bot]"
+CUSTOM_CHECK = "unit"
 
 RELEASE_BRANCH = "release-1"
 OTHER_RELEASE_BRANCH = "release-2"
@@ -47,13 +50,13 @@ OWNERS_ROOT = {"approvers": [APPROVER], "reviewers": [APPROVER, REVIEWER], "allo
 OWNERS_DOCS = {"approvers": [SUB_APPROVER], "reviewers": [SUB_APPROVER]}
 
 
-def _oracle_block(url: str) -> dict[str, Any]:
+def _oracle_block(url: str, trigger: str = "approved") -> dict[str, Any]:
     return {
         "server-url": url,
         "ai-provider": "claude",
         "ai-model": "sonnet",
         "test-patterns": ["tests/**/*.py"],
-        "triggers": ["approved"],
+        "triggers": [trigger],
     }
 
 
@@ -74,8 +77,10 @@ def repository_entries(oracle: OracleServer) -> dict[str, Any]:
             "verified-job": False,
             "test-oracle": _oracle_block(oracle.url("ok")),
             "container": {"username": "builder", "password": "registry-secret", "repository": "quay.io/org/app"},
+            "custom-check-runs": [{"name": CUSTOM_CHECK, "command": "true", "mandatory": False}],
         },
         "oracle-down": {"name": ORACLE_DOWN, "test-oracle": _oracle_block(oracle.url("down"))},
+        "oracle-on-open": {"name": ORACLE_ON_OPEN, "test-oracle": _oracle_block(oracle.url("ok"), "pr-opened")},
     }
 
 
