@@ -5,15 +5,17 @@ that the delivery waits for after its lane phase; its errors are logged, never r
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 from github import GithubException
 
 from webhook_server.libs.comments import post_comment
-from webhook_server.libs.config import TestOracleConfig
+from webhook_server.libs.config import ServerConfig, TestOracleConfig, repository_config
 from webhook_server.libs.github_auth import choose_token
 from webhook_server.libs.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
 from webhook_server.libs.ledger import Job, JobState, Ledger
@@ -187,6 +189,35 @@ async def _run_oracle(webhook: GithubWebhook, call: OracleCall, trigger: str) ->
         if result.health_failed:
             await _comment_health_failure(webhook, result.health_status)
     return result
+
+
+def _is_local_host(host: str) -> bool:
+    if host.casefold() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def insecure_oracle_urls(config: ServerConfig) -> tuple[str, ...]:
+    """Configured `server-url`s that would send the token over plain `http://` to a non-local host."""
+    urls = []
+    for entry in config.repositories():
+        oracle = repository_config(config, entry).test_oracle
+        if oracle is None:
+            continue
+        parts = urlsplit(oracle.server_url)
+        if parts.scheme == "http" and not _is_local_host(parts.hostname or ""):
+            urls.append(oracle.server_url)
+    return tuple(dict.fromkeys(urls))
+
+
+def warn_insecure_oracle_urls(config: ServerConfig) -> None:
+    """At startup and on reload: a WARNING for each plain-`http://` oracle URL outside loopback/private hosts."""
+    for url in insecure_oracle_urls(config):
+        LOGGER.warning("test-oracle server-url %s sends the GitHub token over plain http:// to a non-local host", url)
 
 
 async def abandon_interrupted_oracle_job(ledger: Ledger, job: Job) -> None:

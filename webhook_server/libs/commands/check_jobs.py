@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from webhook_server.libs.merge_gate import request_evaluation
 from webhook_server.libs.pr_check_service import check_service
 from webhook_server.libs.pr_config import enabled_checks
 from webhook_server.libs.pr_inline_checks import run_inline_checks
@@ -37,7 +38,8 @@ async def _start_command_checks(webhook: GithubWebhook, pull: PullSnapshot, name
 
 async def restart_checks(webhook: GithubWebhook, pull: PullSnapshot, names: Sequence[str]) -> None:
     """Run `names` again on the PR's head SHA (`commands.md` §5.1): command checks through the check service
-    (a running job of the same check is restarted, its run back to `queued`), inline checks now."""
+    (a running job of the same check is restarted, its run back to `queued`), inline checks now, followed by a
+    merge evaluation (a command check is re-evaluated when its check run completes)."""
     inline = set(inline_check_names(enabled_checks(webhook.repo_config)))
     command_checks = [name for name in names if name not in inline]
     if command_checks:
@@ -45,3 +47,4 @@ async def restart_checks(webhook: GithubWebhook, pull: PullSnapshot, names: Sequ
     inline_requested = [name for name in names if name in inline]
     if inline_requested:
         await run_inline_checks(webhook, inline_requested)
+        request_evaluation(webhook)

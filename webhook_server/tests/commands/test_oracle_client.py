@@ -18,8 +18,11 @@ from webhook_server.libs.test_oracle import (
     analyze_body,
     call_oracle,
     health_failure_comment,
+    insecure_oracle_urls,
+    warn_insecure_oracle_urls,
 )
 from webhook_server.tests.commands.oracle_server import OracleServer
+from webhook_server.tests.config.support import minimal_config, snapshot
 
 CONFIG = TestOracleConfig(server_url="unused", ai_provider="gemini", ai_model="pro", test_patterns=("tests/*.py",))
 PR_URL = "https://github.example/org/repo/pull/7"
@@ -131,3 +134,27 @@ async def test_interrupted_oracle_job_is_failed_not_resumed(tmp_path: Path) -> N
         assert await ledger.resumable_jobs() == []
     finally:
         await ledger.close()
+
+
+INSECURE_URLS = [
+    ("public-http", "http://oracle.example.com/api", True),
+    ("public-ip-http", "http://8.8.8.8:8080", True),
+    ("https", "https://oracle.example.com", False),
+    ("loopback", "http://127.0.0.1:9000", False),
+    ("localhost", "http://localhost:9000", False),
+    ("private-network", "http://10.1.2.3", False),
+    ("ipv6-loopback", "http://[::1]:9000", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"), [case[1:] for case in INSECURE_URLS], ids=[case[0] for case in INSECURE_URLS]
+)
+def test_plain_http_to_a_non_local_oracle_is_warned(url: str, warned: bool, caplog: pytest.LogCaptureFixture) -> None:
+    document = minimal_config()
+    document["repositories"]["my-repo"]["test-oracle"] = {"server-url": url, "ai-provider": "claude", "ai-model": "x"}
+    config = snapshot(document)
+    assert insecure_oracle_urls(config) == ((url,) if warned else ())
+    with caplog.at_level(logging.WARNING):
+        warn_insecure_oracle_urls(config)
+    assert (url in caplog.text) is warned
