@@ -209,9 +209,12 @@ def _write_stdin(transport: asyncio.SubprocessTransport, data: bytes | None) -> 
     if data is None:
         return
     pipe = transport.get_pipe_transport(0)
-    assert isinstance(pipe, asyncio.WriteTransport)  # a pipe was requested because data is given
-    pipe.write(data)
-    pipe.write_eof()
+    # A pipe was requested because data is given. uvloop's pipe transports are not subclasses of
+    # asyncio.WriteTransport, so rely on the interface, not the class.
+    assert pipe is not None
+    writer: asyncio.WriteTransport = pipe  # type: ignore[assignment]
+    writer.write(data)
+    writer.write_eof()
 
 
 async def _wait_or_terminate(

@@ -26,12 +26,14 @@ from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.github_transport import install_transport
 from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
 from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.ledger_jobs import Job
 from webhook_server.libs.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION, git_base_url
 from webhook_server.libs.recovery import CheckRecovery
 from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.rules.ordering import ordering_key
 from webhook_server.libs.services import ServerServices
+from webhook_server.libs.test_oracle import ORACLE_JOB_KIND, abandon_interrupted_oracle_job, warn_insecure_oracle_urls
 from webhook_server.utils import github_retry
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
@@ -121,11 +123,19 @@ class ServerRuntime:
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
-        await self.checks.start()
+        await self.checks.start(other_jobs=self._unfinished_job)
+        warn_insecure_oracle_urls(config)
         self._spawn(self._startup_bootstrap())
 
     async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
         return await self.recovery.resolve_repository(full_name)
+
+    async def _unfinished_job(self, job: Job) -> None:
+        """Jobs other than checks left by a previous process: oracle calls are never repeated."""
+        if job.kind == ORACLE_JOB_KIND:
+            await abandon_interrupted_oracle_job(self.ledger, job)
+        else:
+            LOGGER.warning("Unfinished %s job %d of %s is not resumed", job.kind, job.job_id, job.repository)
 
     async def _startup_bootstrap(self) -> None:
         try:
@@ -198,6 +208,7 @@ class ServerRuntime:
         for secret in new.all_secret_values():
             SECRETS.add(secret)
         self.recovery.config = new
+        warn_insecure_oracle_urls(new)
         LOGGER.info("Configuration reloaded")
         changed = repositories_to_bootstrap(old, new)
         if changed:

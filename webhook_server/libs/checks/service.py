@@ -75,13 +75,18 @@ class CheckService:
         )
         self._queued_by_workflow: set[tuple[str, str, str]] = set()
 
-    async def start(self) -> None:
-        """Create the check home, remove leftover worktrees, and resume the ledger's unfinished check jobs."""
+    async def start(self, other_jobs: Callable[[Job], Awaitable[None]] | None = None) -> None:
+        """Create the check home, remove leftover worktrees, and resume the ledger's unfinished check jobs.
+
+        Unfinished jobs of other kinds are handed to `other_jobs` (each kind decides: resume or abandon).
+        """
         await asyncio.to_thread(check_home(self.data_dir).mkdir, parents=True, exist_ok=True)
         await self.mirrors.clean_worktrees()
         for job in await self._ledger.resumable_jobs():
             if job.kind == CHECK_JOB_KIND:
                 await self._resume(job)
+            elif other_jobs is not None:
+                await other_jobs(job)
 
     async def _resume(self, job: Job) -> None:
         resolved = await self._resolve_repository(job.repository) if self._resolve_repository else None

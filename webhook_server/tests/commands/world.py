@@ -44,7 +44,7 @@ LONG_BRANCH = "release-" + "x" * 45
 DEFAULT_TITLE = "feat: change the app"
 # The subprocess runner's stdin pipe fails under uvloop (`runner._write_stdin` asserts an asyncio transport
 # type), which breaks OWNERS reads; until that is fixed the command world runs the server on asyncio's loop.
-SERVER_LOOP: Literal["auto", "asyncio"] = "asyncio"
+SERVER_LOOP: Literal["auto", "asyncio"] = "auto"
 COLLABORATORS = {MAINTAINER: "admin", APPROVER: "write", REVIEWER: "read", AUTHOR: "write", COLLABORATOR: "write"}
 OWNERS_ROOT = {"approvers": [APPROVER], "reviewers": [APPROVER, REVIEWER], "allowed-users": [ALLOWED]}
 OWNERS_DOCS = {"approvers": [SUB_APPROVER], "reviewers": [SUB_APPROVER]}

@@ -29,14 +29,17 @@ def throwaway_private_key() -> str:
 
 @pytest.fixture
 def offline_server(tmp_path: Path, throwaway_private_key: str) -> Iterator[RunningServer]:
-    """A server whose GitHub is unreachable: for intake behaviour that never needs GitHub."""
+    """A server whose GitHub is unreachable: for intake behaviour that never needs GitHub. Retry waits are
+    shrunk so the failing startup bootstrap ends at once."""
     config = server_config(UNREACHABLE_GITHUB, ["ghp_offline"], 1, {"managed": {"name": "org/managed"}})
     write_data_dir(tmp_path / "data", config, throwaway_private_key)
+    github_retry.configure(policy=RetryPolicy(time_scale=0.001))
     server = InProcessServer(tmp_path / "data")
     try:
         yield server.start()
     finally:
         server.stop()
+        github_retry.configure(policy=RetryPolicy())
 
 
 @dataclass
