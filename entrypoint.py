@@ -1,6 +1,7 @@
 """Start the server: load and validate the config (fail fast with a clear message), then run uvicorn."""
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -20,6 +21,18 @@ EXIT_CONFIG_ERROR = 2
 DEV_MODE_ENV_VAR = "WEBHOOK_SERVER_DEV_MODE"
 DEV_MODE_VALUES = frozenset({"1", "true", "yes"})
 PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class WebhookServer(uvicorn.Server):
+    """uvicorn, closing the log viewer's WebSockets with 1001 `Server shutdown` before its own 1012."""
+
+    def __init__(self, app: FastAPI, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.webhook_app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self.webhook_app.state.log_viewer.hub.close_all(1001, "Server shutdown")
+        await super().shutdown(sockets)
 
 
 def dev_mode_enabled() -> bool:
@@ -63,7 +76,11 @@ def main() -> None:
             app_dir=str(PROJECT_ROOT),
         )
         return
-    uvicorn.run(create_app(config), host=config.ip_bind, port=config.port, workers=1)
+    app = create_app(config)
+    uvicorn_config = uvicorn.Config(
+        app, host=config.ip_bind, port=config.port, workers=1, ws_ping_interval=30.0, ws_ping_timeout=30.0
+    )
+    WebhookServer(app, uvicorn_config).run()
 
 
 if __name__ == "__main__":

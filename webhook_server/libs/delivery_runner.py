@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from webhook_server.libs.config import ServerConfig
 from webhook_server.libs.delivery import Delivery
@@ -48,9 +49,16 @@ class DeliveryRunner:
         self._config = config
         self._services = services
         self._logs = logs
+        self._live: dict[str, DeliveryContext] = {}
+
+    def live_summary(self, hook_id: str) -> dict[str, Any] | None:
+        """The summary record of a delivery still being processed, or None."""
+        ctx = self._live.get(hook_id)
+        return None if ctx is None else ctx.summary_record()
 
     async def __call__(self, delivery: Delivery) -> LanePhaseResult:
         ctx = new_context(delivery)
+        self._live[ctx.hook_id] = ctx
         webhook = GithubWebhook(delivery, self._config(), self._services, ctx)
         with bind_context(ctx):
             outcome = await self._run_pipeline(webhook)
@@ -91,6 +99,7 @@ class DeliveryRunner:
 
     def _finalise(self, ctx: DeliveryContext, outcome: str, delivery: Delivery) -> LanePhaseResult:
         ctx.completed_at = datetime.now(UTC)
+        self._live.pop(ctx.hook_id, None)
         record_delivery_metrics(delivery, ctx, outcome)
         LOGGER.info("%s", ctx.summary_line())
         LOGGER.info("%s", ctx.completion_line(outcome))

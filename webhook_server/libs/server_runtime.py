@@ -6,7 +6,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,10 +45,12 @@ from webhook_server.utils.metrics import (
 )
 from webhook_server.web.intake import PersistFailedError
 from webhook_server.web.intake_checks import AcceptedDelivery
+from webhook_server.web.mcp import MCP_LIBRARY_LOGGER, install_mcp_log_filter
 
 LOGGER = logging.getLogger(__name__)
 
 LEDGER_FILE = "webhook-ledger.sqlite3"
+VIEWER_LOGGER = "webhook_server.log_viewer"
 
 
 def allowlist_sources(config: ServerConfig) -> AllowlistSources:
@@ -72,7 +74,26 @@ class ServerRuntime:
         self.dispatcher: Dispatcher
         self.evaluations: MergeEvaluations
         self._tasks: list[asyncio.Task[None]] = []
+        self._viewer_log_routes: tuple[bool, bool] | None = None
         self.bootstrapped = threading.Event()  # set when the startup bootstrap ended (observable from any thread)
+
+    def route_viewer_logs(self, *, mcp_enabled: bool) -> None:
+        """Ask for the viewer's own log file (and the MCP library's) once logging starts."""
+        self._viewer_log_routes = (True, mcp_enabled)
+
+    def live_delivery(self, hook_id: str) -> Mapping[str, Any] | None:
+        """The summary-shaped record of a delivery still being processed (for the log viewer)."""
+        return self._runner.live_summary(hook_id) if hasattr(self, "_runner") else None
+
+    def _start_logging(self) -> None:
+        self.logs.start()
+        if self._viewer_log_routes is None:
+            return
+        _, mcp_enabled = self._viewer_log_routes
+        self.logs.route_logger_to_file(VIEWER_LOGGER, self.config.logs_server_log_file, console=False)
+        if mcp_enabled:
+            self.logs.route_logger_to_file(MCP_LIBRARY_LOGGER, self.config.mcp_log_file, level="INFO")
+            install_mcp_log_filter()
 
     def current_config(self) -> ServerConfig:
         return self.watcher.current
@@ -88,7 +109,7 @@ class ServerRuntime:
 
     async def start(self) -> None:
         """Bring services up; the listener is already accepting when this runs (lifespan)."""
-        self.logs.start()
+        self._start_logging()
         for secret in self.config.all_secret_values():
             SECRETS.add(secret)
         if self.config.webhook_secret is None:
