@@ -24,7 +24,7 @@ async def test_custom_check_runs_and_counts_for_can_be_merged(make_env: EnvFacto
 
 
 async def test_new_push_cancels_the_previous_heads_jobs(make_env: EnvFactory) -> None:
-    slow_on_first_head = "grep -q 2 a.py || sleep 60"
+    slow_on_first_head = "grep -q 2 a.py || sleep 40"
     env = await make_env({"custom-check-runs": [{"name": "slow", "command": slow_on_first_head}]})
     env.fake.open_pr(env.repo, head="feature", title="feat: a", files={"a.py": "1\n"}, author=AUTHOR)
     first_head = env.head_sha(1)
@@ -39,7 +39,7 @@ async def test_new_push_cancels_the_previous_heads_jobs(make_env: EnvFactory) ->
     payload = env.latest_payload("pull_request", "synchronize")
     assert (await env.server.post("pull_request", payload, synchronize)).status_code == 200
 
-    assert (await env.server.wait_finished(opened, timeout=60)).status == "succeeded"
+    assert (await env.server.wait_finished(opened, timeout=30)).status == "succeeded"
     assert env.fake.check_runs(env.repo, first_head, "slow")[-1]["conclusion"] == "cancelled"
     assert (await env.server.wait_finished(synchronize, timeout=60)).status == "succeeded"
     assert env.check(1, "slow")["conclusion"] == "success"
