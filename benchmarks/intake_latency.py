@@ -106,6 +106,7 @@ def main() -> None:
     print(f"deliveries {args.deliveries} count")
     print(f"concurrency {args.concurrency} requests")
     print(f"ack_p50 {statistics.median(latencies):.2f} ms")
+    print(f"ack_p90 {percentile(latencies, 0.90):.2f} ms")
     print(f"ack_p99 {percentile(latencies, 0.99):.2f} ms")
     print(f"ack_max {max(latencies):.2f} ms")
     print(f"throughput {args.deliveries / elapsed:.0f} deliveries/s")
