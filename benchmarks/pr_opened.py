@@ -82,6 +82,7 @@ def main() -> None:
         writes = [call for call in calls if call.method != "GET"]
         summary = next(record for record in read_summaries(data_dir) if record["hook_id"] == delivery.guid)
     last_write = max(call.time + call.duration for call in writes)
+    assert delivery.sent_at is not None
     print(f"latency_per_call {args.latency * 1000:.0f} ms")
     print(f"end_to_end {(last_write - delivery.sent_at):.2f} s")
     print(f"api_calls {len(calls)} requests")

@@ -139,6 +139,7 @@ async def test_server_errors_are_retried_with_backoff(
     server = github_servers.start({"repo": {"name": REPO}}, tokens)
     await server.deliver("status", _status_payload("c" * 40))
     main_head = fake_github.branch_sha(REPO, "main")
+    assert main_head is not None
     route = f"/repos/{REPO}/commits/{main_head}/pulls"
     fake_github.fail_next(2, 502, route_prefix=route)
     row = await server.deliver("status", _status_payload(main_head))

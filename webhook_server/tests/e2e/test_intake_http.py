@@ -1,6 +1,7 @@
 """Intake over real HTTP: validation order, status codes and bodies, dedup and the ledger."""
 
 import json
+from collections.abc import AsyncIterator
 import uuid
 
 import httpx
@@ -148,7 +149,7 @@ async def test_oversized_body_is_refused_with_413(offline_server: RunningServer)
     declared = await _post(offline_server, big, {"X-GitHub-Event": "push"})
     assert (declared.status_code, declared.json()) == (413, {"detail": "Payload too large"})
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(27):
             yield b"x" * 1_048_576
 
