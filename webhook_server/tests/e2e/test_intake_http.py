@@ -1,8 +1,8 @@
 """Intake over real HTTP: validation order, status codes and bodies, dedup and the ledger."""
 
 import json
-from collections.abc import AsyncIterator
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 
