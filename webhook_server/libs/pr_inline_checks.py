@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from webhook_server.libs import owners_service
+from webhook_server.libs.ai_title import start_title_assistance
 from webhook_server.libs.pr_check_runs import complete_check_run, write_check_run
 from webhook_server.libs.pr_config import enabled_checks
 from webhook_server.libs.pr_snapshot import PullSnapshot, pull_snapshot
@@ -97,6 +98,8 @@ async def run_inline_check(webhook: GithubWebhook, name: str, pull: PullSnapshot
             raise
         LOGGER.exception("Check %s failed with an unexpected error", name)
         result = error_result
+    if name == CONVENTIONAL_TITLE and not result.passed and await start_title_assistance(webhook, pull, result):
+        return result  # stays in progress: the AI job completes it (`checks.md` §4.1)
     if not await complete_check_run(webhook, name, pull.head_sha, result):
         raise CheckRunWriteFailedError(f"the {name} check run could not be written")
     return result
