@@ -1,0 +1,70 @@
+"""`ReleaseService`: what every release job shares — the ledger, the job manager and check-run writer of the
+check service, the git mirrors, the repository label cache, the tool launchers, the cherry-pick batches and
+the optional AI conflict resolver. One per server, kept in `services.extensions["release"]`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from webhook_server.libs.check_runs import CheckRuns
+from webhook_server.libs.git_mirror import GitMirrors
+from webhook_server.libs.jobs import JobManager, JobRequest, job_key
+from webhook_server.libs.labels_service import RepositoryLabelCache, repository_label_cache
+from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.pr_git import CHECKS_EXTENSION
+from webhook_server.libs.release.cherry_pick_batches import CherryPickBatches
+from webhook_server.libs.release.conflicts import ConflictResolver
+from webhook_server.libs.release.tools import ReleaseTools
+
+if TYPE_CHECKING:
+    from webhook_server.libs.github_api import GithubWebhook
+
+RELEASE_EXTENSION = "release"
+
+
+@dataclass
+class ReleaseService:
+    """The shared parts of the release flows. `conflict_resolver` is set by the AI feature when it exists."""
+
+    data_dir: Path
+    ledger: Ledger
+    jobs: JobManager
+    check_runs: CheckRuns
+    mirrors: GitMirrors
+    label_cache: RepositoryLabelCache
+    tools: ReleaseTools = field(default_factory=ReleaseTools)
+    conflict_resolver: ConflictResolver | None = None
+    batches: CherryPickBatches = field(default_factory=CherryPickBatches)
+
+    @property
+    def web_base_url(self) -> str:
+        """The web/git base derived from `github-api-url` (`intake.md` §10)."""
+        return self.mirrors.git_base_url
+
+    def is_active(self, request: JobRequest) -> bool:
+        """Whether a job with the request's key is queued or running."""
+        return any(job_key(job) == request.key for job in self.jobs.active_jobs())
+
+    def timeout_seconds(self, minutes: int) -> float:
+        """A configured timeout in seconds (tests shrink the minute)."""
+        return minutes * self.tools.seconds_per_minute
+
+
+def release_service(webhook: GithubWebhook) -> ReleaseService:
+    """The server's release service, created on first use from the check service's parts."""
+    extensions = webhook.services.extensions
+    service: ReleaseService | None = extensions.get(RELEASE_EXTENSION)
+    if service is None:
+        checks = extensions[CHECKS_EXTENSION]
+        service = ReleaseService(
+            data_dir=webhook.config.data_dir,
+            ledger=webhook.services.ledger,
+            jobs=checks.jobs,
+            check_runs=checks.check_runs,
+            mirrors=checks.mirrors,
+            label_cache=repository_label_cache(webhook),
+        )
+        extensions[RELEASE_EXTENSION] = service
+    return service

@@ -1,0 +1,53 @@
+"""`WorktreeGit`: git commands in one release worktree, with the server's commit identity and, for pushes,
+the token in git's environment only (`intake.md` §6.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from webhook_server.libs.git_credentials import CommitIdentity, git_auth_environment
+from webhook_server.libs.git_process import GitRunner
+from webhook_server.libs.runner import CommandResult
+
+
+@dataclass(frozen=True)
+class WorktreeGit:
+    """Git in `path`: commits as `identity`; `push_url` with `token` for pushes."""
+
+    runner: GitRunner
+    path: Path
+    identity: CommitIdentity
+    git_base_url: str
+    push_url: str
+    token: str
+
+    def committer_environment(self) -> dict[str, str]:
+        """Only the committer: commits that keep their original author (cherry-picks, rebases, amends)."""
+        return {"GIT_COMMITTER_NAME": self.identity.name, "GIT_COMMITTER_EMAIL": self.identity.email}
+
+    async def run(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+        stdin: bytes | None = None,
+    ) -> CommandResult:
+        """`git <args>` in the worktree, committing as the server (committer only, unless `env` says more)."""
+        environment = {**self.committer_environment(), **(env or {})}
+        return await self.runner.run(args, cwd=self.path, env=environment, check=check, stdin=stdin)
+
+    async def output(self, args: Sequence[str]) -> str:
+        """The stdout of a successful `git <args>`."""
+        return (await self.run(args)).stdout
+
+    async def push(self, refspec: str, *extra: str) -> CommandResult:
+        """`git push [extra...] <url> <refspec>` with the token in the environment (never raises)."""
+        auth = git_auth_environment(self.git_base_url, self.token)
+        return await self.run(["push", *extra, self.push_url, refspec], env=auth, check=False)
+
+    async def is_clean(self) -> bool:
+        """Whether the worktree has no uncommitted changes (untracked files count)."""
+        return not (await self.output(["status", "--porcelain"])).strip()
