@@ -14,6 +14,7 @@ from webhook_server.libs.jobs import JobManager, JobRequest, job_key
 from webhook_server.libs.labels_service import RepositoryLabelCache, repository_label_cache
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.pr_git import CHECKS_EXTENSION
+from webhook_server.libs.release.ai_conflicts import ai_conflict_resolver
 from webhook_server.libs.release.cherry_pick_batches import CherryPickBatches
 from webhook_server.libs.release.conflicts import ConflictResolver
 from webhook_server.libs.release.tools import ReleaseTools
@@ -65,6 +66,7 @@ def release_service(webhook: GithubWebhook) -> ReleaseService:
             check_runs=checks.check_runs,
             mirrors=checks.mirrors,
             label_cache=repository_label_cache(webhook),
+            conflict_resolver=ai_conflict_resolver(webhook.config.data_dir),
         )
         extensions[RELEASE_EXTENSION] = service
     return service
