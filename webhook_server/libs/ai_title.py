@@ -18,7 +18,7 @@ from webhook_server.libs.ai_cli import AiAnswer, AiRequest, run_ai_cli
 from webhook_server.libs.config_model import AiConventionalTitle, AiFeatures, RepositoryConfig
 from webhook_server.libs.git_process import GitError
 from webhook_server.libs.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
-from webhook_server.libs.ledger import Job, JobState
+from webhook_server.libs.ledger import Job, JobState, Ledger
 from webhook_server.libs.pr_check_runs import complete_check_run
 from webhook_server.libs.pr_check_service import CHECKS_EXTENSION
 from webhook_server.libs.pr_git import fetch_base, fetch_commits, fetch_pull_head, mirror_of
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 AI_TITLE_JOB_KIND = "ai-conventional-title"
+INTERRUPTED_ERROR = "interrupted by restart"
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,9 @@ async def _title_changed(webhook: GithubWebhook, work: TitleAssistance) -> bool:
     fresh = await fetch_pull(webhook, work.pull.number)
     title: str = await github_api_call(lambda: fresh.title)
     return title != work.pull.title
+
+
+async def abandon_interrupted_title_job(ledger: Ledger, job: Job) -> None:
+    """At startup: an AI title job of a previous process is not resumed (startup recovery runs the
+    `conventional-title` check again, which starts a new job if the title is still invalid); mark it `failed`."""
+    await ledger.mark_job_finished(job.job_id, JobState.FAILED, "failed", INTERRUPTED_ERROR)
