@@ -222,7 +222,10 @@ async def _wait_or_terminate(
 ) -> bool:
     """Wait for the exit; on timeout or cancellation terminate the group. Returns whether it timed out."""
     try:
-        await asyncio.wait_for(protocol.exited.wait(), timeout_seconds)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
+        # just as the awaited event completes, and a superseded job would then run on.
+        async with asyncio.timeout(timeout_seconds):
+            await protocol.exited.wait()
     except TimeoutError:
         await _terminate_shielded(transport.get_pid(), protocol, grace_seconds)
         return True

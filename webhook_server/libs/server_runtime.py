@@ -28,6 +28,7 @@ from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSource
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.ledger_jobs import Job
 from webhook_server.libs.merge_evaluations import MergeEvaluations
+from webhook_server.libs.pr_background import BACKGROUND_TASKS_EXTENSION
 from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION, git_base_url
 from webhook_server.libs.recovery import CheckRecovery
 from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
@@ -199,9 +200,17 @@ class ServerRuntime:
                 await task
         await self.dispatcher.stop()
         await self.evaluations.close()
+        await self._cancel_background_tasks()
         await self.checks.stop()
         await self.ledger.close()
         self.logs.stop()
+
+    async def _cancel_background_tasks(self) -> None:
+        """Delayed re-evaluations and post-merge refreshes belong to no delivery: cancel them at shutdown."""
+        tasks: set[asyncio.Task[None]] = set(self.services.extensions.get(BACKGROUND_TASKS_EXTENSION, ()))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def accept(self, delivery: AcceptedDelivery) -> bool:
         """Persist a validated delivery (durably) and hand it to the dispatcher."""
