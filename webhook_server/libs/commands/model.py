@@ -63,4 +63,3 @@ class CommandSpec:
     validate: Check | None = None
     precondition: Check | None = None
     denied_reply: DeniedReply | None = None
-

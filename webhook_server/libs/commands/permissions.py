@@ -169,4 +169,3 @@ def _allowed(holds: bool) -> Verdict:
 
 def _listed(logins: Sequence[str]) -> str:
     return ", ".join(f"`{login}`" for login in logins) if logins else "none"
-
