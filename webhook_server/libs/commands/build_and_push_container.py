@@ -1,10 +1,10 @@
-"""`/build-and-push-container [<build args>]` (`commands.md` §5.3): allow-listed build arguments only; the
-request (tag `pr-<N>`) is recorded. Building and pushing the image is the release flow's work."""
+"""`/build-and-push-container [<build args>]` (`commands.md` §5.3): allow-listed build arguments only; a job
+builds the PR code, pushes it as `pr-<N>` and reports on the PR and to Slack (`release.md` §3.1)."""
 
 from webhook_server.libs.commands.context import CommandRun
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
-from webhook_server.libs.commands.release_requests import CONTAINER_BUILD_REQUEST, record_request
 from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.release.container_jobs import request_build_and_push
 from webhook_server.libs.rules.commands import parse_build_arguments, rejected_build_arguments_reply
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
@@ -21,16 +21,10 @@ async def _configured(run: CommandRun) -> str | None:
 
 
 async def _build_and_push(run: CommandRun) -> None:
-    container = run.config.container
-    assert container is not None  # checked by the precondition
-    tag = f"pr-{run.pull.number}"
-    details = {
-        "requested_by": run.commenter,
-        "args": list(parse_build_arguments(run.command.args).accepted),
-        "image": f"{container.repository}:{tag}",
-    }
-    await record_request(run.webhook, CONTAINER_BUILD_REQUEST, run.pull.head_sha, details)
-    await run.reply(f"Build and push of `{container.repository}:{tag}` requested by @{run.commenter}.")
+    accepted = parse_build_arguments(run.command.args).accepted
+    job_id = await request_build_and_push(run.webhook, run.pull, accepted)
+    if job_id is None:
+        await run.reply("A build and push of this PR's image is already running.")
 
 
 def _help(config: RepositoryConfig) -> tuple[CommandHelp, ...]:

@@ -1,14 +1,16 @@
-"""`/cherry-pick <branch> [<branch> ...]` (`release.md` §1.1): validate the target branches, set the
-`cherry-pick-<branch>` labels and record each request. The cherry-pick job itself is the release flow's."""
+"""`/cherry-pick <branch> [<branch> ...]` (`release.md` §1.1): validate the target branches and set the
+`cherry-pick-<branch>` labels (a label over 50 characters is recorded as a request instead). On an open PR
+the cherry-picks run at merge; on a merged PR their jobs are queued at once."""
 
 from github import UnknownObjectException
 
 from webhook_server.libs.commands.context import CommandRun
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
-from webhook_server.libs.commands.release_requests import CHERRY_PICK_REQUEST, record_request
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.labels_service import LabelService
 from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.release.cherry_pick import schedule_cherry_picks
+from webhook_server.libs.release.cherry_pick_requests import record_request
 from webhook_server.libs.rules.labels import MAX_LABEL_LENGTH, LabelCategory, cherry_pick_label
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 from webhook_server.utils.github_retry import github_api_call
@@ -32,24 +34,34 @@ def _listed(branches: list[str]) -> str:
     return ", ".join(f"`{branch}`" for branch in branches)
 
 
-async def _schedule(run: CommandRun, branches: list[str]) -> None:
+async def _label_or_record(run: CommandRun, branches: list[str]) -> None:
+    """A `cherry-pick-<branch>` label per branch; a request record where the label would be too long."""
     labels = LabelService.of(run.webhook)
     too_long: list[str] = []
     for branch in branches:
         label = cherry_pick_label(branch)
-        if len(label) > MAX_LABEL_LENGTH:
-            too_long.append(branch)
-        else:
+        if len(label) <= MAX_LABEL_LENGTH:
             await labels.add(label)
-        details = {"requested_by": run.commenter, "label": len(label) <= MAX_LABEL_LENGTH, "merged": run.pull.merged}
-        await record_request(run.webhook, CHERRY_PICK_REQUEST, branch, details)
+            continue
+        too_long.append(branch)
+        ledger, full_name = run.webhook.services.ledger, run.config.full_name
+        await record_request(ledger, full_name, run.pull.number, branch, {"requested_by": run.commenter})
     if too_long:
         await run.reply(
             f"The label for {_listed(too_long)} would be longer than {MAX_LABEL_LENGTH} characters and was not added; "
             "the request is recorded and the cherry-pick still happens."
         )
-    when = "the request is recorded for the cherry-pick job" if run.pull.merged else "it runs when this PR is merged"
-    await run.reply(f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; {when}.")
+
+
+async def _schedule(run: CommandRun, branches: list[str]) -> None:
+    await _label_or_record(run, branches)
+    if not run.pull.merged:
+        await run.reply(
+            f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; it runs when this PR is merged."
+        )
+        return
+    await run.reply(f"Cherry-pick to {_listed(branches)} requested by @{run.commenter}; the cherry-pick starts now.")
+    await schedule_cherry_picks(run.webhook, run.pull, branches)
 
 
 async def _cherry_pick(run: CommandRun) -> None:

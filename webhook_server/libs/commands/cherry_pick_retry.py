@@ -1,17 +1,13 @@
-"""`/cherry-pick-retry <branch>` (`release.md` §1.3): checks the request, announces the retry and records it.
-Closing the previous cherry-pick PR and running the cherry-pick again is the release flow's work."""
+"""`/cherry-pick-retry <branch>` (`release.md` §1.3): checks the request, closes the previous cherry-pick PR,
+announces the retry, clears the record and runs the cherry-pick again."""
 
 from webhook_server.libs.commands.context import CommandRun
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
-from webhook_server.libs.commands.release_requests import (
-    CHERRY_PICK_REQUEST,
-    CHERRY_PICK_RETRY_REQUEST,
-    record_request,
-    recorded_request,
-)
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.labels_service import LabelService
 from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.release.cherry_pick import close_previous_cherry_pick, rerun_cherry_pick
+from webhook_server.libs.release.cherry_pick_requests import has_request
 from webhook_server.libs.rules.labels import LabelCategory, cherry_pick_label
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
@@ -33,15 +29,16 @@ async def _retry_allowed(run: CommandRun) -> str | None:
         return NOT_MERGED_REPLY
     branch = _branch(run)
     labelled = cherry_pick_label(branch) in await LabelService.of(run.webhook).current()
-    if labelled or await recorded_request(run.webhook, CHERRY_PICK_REQUEST, branch) is not None:
+    if labelled or await has_request(run.webhook.services.ledger, run.config.full_name, run.pull.number, branch):
         return None
     return f"No cherry-pick to `{branch}` was requested for this PR; use `/cherry-pick {branch}` instead."
 
 
 async def _cherry_pick_retry(run: CommandRun) -> None:
     branch = _branch(run)
-    await record_request(run.webhook, CHERRY_PICK_RETRY_REQUEST, branch, {"requested_by": run.commenter})
+    await close_previous_cherry_pick(run.webhook, run.pull, branch, run.commenter)
     await run.reply(f"Retrying cherry-pick to `{branch}` requested by @{run.commenter}")
+    await rerun_cherry_pick(run.webhook, run.pull, branch)
 
 
 def _help(config: RepositoryConfig) -> tuple[CommandHelp, ...]:

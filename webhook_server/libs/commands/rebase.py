@@ -1,10 +1,10 @@
-"""`/rebase` (`release.md` §2): checks that the PR is open and not from a fork, then records the request.
-The rebase and force-push themselves are the release flow's work."""
+"""`/rebase` (`release.md` §2): checks that the PR is open and not from a fork, then queues the rebase job
+(rebase onto the base, `--force-with-lease` push, a comment for every ending)."""
 
 from webhook_server.libs.commands.context import CommandRun
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
-from webhook_server.libs.commands.release_requests import REBASE_REQUEST, record_request
 from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.release.rebase import request_rebase
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
 NOT_OPEN_REPLY = "Only an open pull request can be rebased."
@@ -23,9 +23,9 @@ async def _rebasable(run: CommandRun) -> str | None:
 
 
 async def _rebase(run: CommandRun) -> None:
-    details = {"requested_by": run.commenter, "base": run.pull.base_ref, "head_ref": run.pull.head_ref}
-    await record_request(run.webhook, REBASE_REQUEST, run.pull.head_sha, details)
-    await run.reply(f"Rebase of `{run.pull.head_ref}` onto `{run.pull.base_ref}` requested by @{run.commenter}.")
+    job_id = await request_rebase(run.webhook, run.pull, run.config)
+    if job_id is None:
+        await run.reply(f"A rebase of `{run.pull.head_ref}` is already running.")
 
 
 def _denied(run: CommandRun) -> str:

@@ -23,6 +23,7 @@ from webhook_server.libs.pr_workflow import (
     run_full_workflow,
     run_isolated,
 )
+from webhook_server.libs.release.on_close import release_after_close
 from webhook_server.libs.rules.checks import CONVENTIONAL_TITLE
 from webhook_server.libs.test_oracle import trigger_test_oracle
 
@@ -107,5 +108,6 @@ class PullRequestHandler:
                 "close_tracking_issue": lambda: close_tracking_issue(webhook, pull),
             },
         )
+        await run_isolated(webhook, "release_flows", lambda: release_after_close(webhook, pull))
         if pull.merged:
             schedule_merge_state_refresh(webhook, pull)

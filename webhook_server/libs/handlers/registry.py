@@ -3,9 +3,9 @@
 from webhook_server.libs.handlers.base import EventHandler
 from webhook_server.libs.handlers.check_run import CheckRunHandler
 from webhook_server.libs.handlers.issue_comment import IssueCommentHandler
-from webhook_server.libs.handlers.pending import PendingHandler
 from webhook_server.libs.handlers.pull_request import PullRequestHandler
 from webhook_server.libs.handlers.pull_request_review import PullRequestReviewHandler
+from webhook_server.libs.handlers.push import PushHandler
 from webhook_server.libs.handlers.review_thread import ReviewThreadHandler
 from webhook_server.libs.handlers.status import StatusHandler
 
@@ -16,7 +16,7 @@ HANDLERS: dict[str, type[EventHandler]] = {
     "issue_comment": IssueCommentHandler,
     "check_run": CheckRunHandler,
     "status": StatusHandler,
-    "push": PendingHandler,
+    "push": PushHandler,
 }
 
 

@@ -2,7 +2,8 @@
 `/cherry-pick-retry`; one job per target branch, the `CherryPicked` check run of the batch, and resuming.
 
 Entry points for the PR workflow and the commands: `cherry_pick_after_merge`, `schedule_cherry_picks`,
-`retry_cherry_pick`. `cherry_pick_handlers` builds the job handlers for a resumed job.
+`close_previous_cherry_pick` and `rerun_cherry_pick` (the retry). `cherry_pick_handlers` builds the job
+handlers for a resumed job.
 """
 
 from __future__ import annotations
@@ -193,15 +194,21 @@ async def _previous_pull(webhook: GithubWebhook, api: RepositoryApi, pull: PullS
     return None
 
 
-async def retry_cherry_pick(webhook: GithubWebhook, pull: PullSnapshot, target: str, user: str) -> list[int]:
-    """`/cherry-pick-retry`: close the previous cherry-pick PR (if open), clear the record, run again."""
+async def close_previous_cherry_pick(webhook: GithubWebhook, pull: PullSnapshot, target: str, user: str) -> int | None:
+    """`/cherry-pick-retry` step 1: close the previous cherry-pick PR if it is open; returns its number."""
     api = RepositoryApi(webhook.repo_context)
     previous = await _previous_pull(webhook, api, pull, target)
-    if previous is not None and (await api.pull(previous))["state"] == "open":
-        await api.close_pull(previous)
-        await api.comment(previous, text.retry_closed(user, pull.html_url))
-        LOGGER.info("Closed cherry-pick PR #%d for a retry", previous)
-    await clear_record(webhook.services.ledger, api.full_name, pull.number, target)
+    if previous is None or (await api.pull(previous))["state"] != "open":
+        return None
+    await api.close_pull(previous)
+    await api.comment(previous, text.retry_closed(user, pull.html_url))
+    LOGGER.info("Closed cherry-pick PR #%d for a retry", previous)
+    return previous
+
+
+async def rerun_cherry_pick(webhook: GithubWebhook, pull: PullSnapshot, target: str) -> list[int]:
+    """`/cherry-pick-retry` step 3: clear the record and run the cherry-pick to `target` again."""
+    await clear_record(webhook.services.ledger, webhook.repo_context.full_name, pull.number, target)
     return await schedule_cherry_picks(webhook, pull, [target], restart=True)
 
 

@@ -11,10 +11,8 @@ import logging
 from pathlib import Path
 
 from webhook_server.libs.config import AiFeatures, RepositoryConfig
-from webhook_server.libs.git_credentials import CommitIdentity
 from webhook_server.libs.git_mirror import branch_refspec, pull_head_refspec
 from webhook_server.libs.git_process import GitError
-from webhook_server.libs.github_auth import choose_token
 from webhook_server.libs.release import cherry_pick_git as picking
 from webhook_server.libs.release import cherry_pick_text as text
 from webhook_server.libs.release.cherry_pick_pull import PullOpener, find_existing_pull
@@ -25,7 +23,7 @@ from webhook_server.libs.release.conflicts import ConflictContext, ai_model_name
 from webhook_server.libs.release.dco import restore_dco_author
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService
-from webhook_server.libs.release.worktree_git import WorktreeGit
+from webhook_server.libs.release.worktree_git import GitAccess, WorktreeGit
 from webhook_server.libs.repository_context import RepositoryContext
 
 LOGGER = logging.getLogger(__name__)
@@ -87,15 +85,11 @@ class CherryPickRun:
         return await self._fail(comment, f"Cherry-pick failed: {reason}", output)
 
     async def _pick_and_push(self) -> tuple[CherryPickRecord, str]:
-        token = choose_token(self.repo.pooled.pool)
-        assert token.login is not None  # a probed, usable token
-        assert token.user_id is not None
-        identity = CommitIdentity.for_api_user(token.login, token.user_id)
+        access = GitAccess.of(self.repo)
         try:
-            tip = await self._fetch(token.token)
+            tip = await self._fetch(access.token)
             async with self.mirror.worktree(tip) as path:
-                base_url = self.service.web_base_url
-                git = WorktreeGit(self.mirror.git, path, identity, base_url, self.mirror.url, token.token)
+                git = WorktreeGit.in_mirror(self.mirror, path, access, self.service.web_base_url)
                 return await self._in_worktree(git)
         except GitError as error:
             LOGGER.error("Cherry-pick of #%d to %s: git failed: %s", self.task.number, self.task.target, error)

@@ -104,7 +104,7 @@ def _parse_commits(output: str) -> list[CommitFacts]:
 async def commit_facts(git: WorktreeGit, revisions: Sequence[str], *, no_walk: bool = True) -> list[CommitFacts]:
     """Author and message of the given commits (or of the walked range when `no_walk` is false)."""
     walk = ["--no-walk"] if no_walk else []
-    output = await git.output(["log", *walk, f"--format=%an{_FIELD}%ae{_FIELD}%B{_RECORD}", *revisions, "--"])
+    output = await git.output(["log", *walk, "--format=%an%x00%ae%x00%B%x1e", *revisions, "--"])
     return _parse_commits(output)
 
 

@@ -6,7 +6,8 @@ already installed (nothing is downloaded) and add flags for local registries and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,8 @@ class ReleaseTools:
     `registry_flags` are added to `podman login`, `podman push` and every `skopeo` call (tests use
     `--tls-verify=false` for a plain-HTTP registry on 127.0.0.1). `twine_upload_flags` are added to
     `twine upload` (tests point it at a local package index). `seconds_per_minute` converts configured
-    timeouts (tests shrink it).
+    timeouts (tests shrink it). `environment` is added to the environment of every tool (tests point podman
+    at temporary storage with `CONTAINERS_STORAGE_CONF`/`CONTAINERS_CONF`).
     """
 
     podman: tuple[str, ...] = ("podman",)
@@ -28,3 +30,4 @@ class ReleaseTools:
     twine_upload_flags: tuple[str, ...] = ()
     pre_commit: tuple[str, ...] = ("uvx", "prek")
     seconds_per_minute: float = 60.0
+    environment: Mapping[str, str] = field(default_factory=dict)

@@ -8,8 +8,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from webhook_server.libs.git_credentials import CommitIdentity, git_auth_environment
+from webhook_server.libs.git_mirror import GitMirror
 from webhook_server.libs.git_process import GitRunner
+from webhook_server.libs.github_auth import choose_token
+from webhook_server.libs.repository_context import RepositoryContext
 from webhook_server.libs.runner import CommandResult
+
+
+@dataclass(frozen=True)
+class GitAccess:
+    """The token git uses and the identity of the commits the server makes (the chosen API user)."""
+
+    token: str
+    identity: CommitIdentity
+
+    @classmethod
+    def of(cls, repo: RepositoryContext) -> GitAccess:
+        """From the token the current delivery or job chose for the repository's pool."""
+        state = choose_token(repo.pooled.pool)
+        assert state.login is not None  # a probed, usable token
+        assert state.user_id is not None
+        return cls(state.token, CommitIdentity.for_api_user(state.login, state.user_id))
 
 
 @dataclass(frozen=True)
@@ -22,6 +41,11 @@ class WorktreeGit:
     git_base_url: str
     push_url: str
     token: str
+
+    @classmethod
+    def in_mirror(cls, mirror: GitMirror, path: Path, access: GitAccess, git_base_url: str) -> WorktreeGit:
+        """Git in a worktree of `mirror`, pushing to the mirror's repository URL."""
+        return cls(mirror.git, path, access.identity, git_base_url, mirror.url, access.token)
 
     def committer_environment(self) -> dict[str, str]:
         """Only the committer: commits that keep their original author (cherry-picks, rebases, amends)."""
