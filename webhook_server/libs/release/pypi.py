@@ -48,8 +48,14 @@ def published_text(full_name: str, tag: str) -> str:
     return f"{full_name} version {tag} was published to PyPI"
 
 
+DIST_SUFFIXES = (".tar.gz", ".whl", ".zip")
+
+
 def _built_files(dist: Path) -> list[Path]:
-    return sorted(path for path in dist.iterdir() if path.is_file()) if dist.is_dir() else []
+    """The distributions in the output directory (uv also writes a `.gitignore` there)."""
+    if not dist.is_dir():
+        return []
+    return sorted(path for path in dist.iterdir() if path.is_file() and path.name.endswith(DIST_SUFFIXES))
 
 
 class PypiPublisher:
@@ -99,7 +105,7 @@ class PypiPublisher:
             if not checked.succeeded:
                 return f"twine check failed for {file.name}: {command_output(checked)}"
         credentials = {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": self.token}
-        argv = [*tools.twine, "upload", *tools.twine_upload_flags, "--skip-existing", *map(str, files)]
+        argv = [*tools.twine, "upload", *tools.twine_upload_flags, *map(str, files)]
         uploaded = await self.runner.run(argv, cwd=path, extra_env=credentials)
         if not uploaded.succeeded:
             return f"twine upload failed: {command_output(uploaded)}"

@@ -15,8 +15,9 @@ class ReleaseTools:
     """How each tool is started.
 
     `registry_flags` are added to `podman login`, `podman push` and every `skopeo` call (tests use
-    `--tls-verify=false` for a plain-HTTP registry on 127.0.0.1). `twine_upload_flags` are added to
-    `twine upload` (tests point it at a local package index). `seconds_per_minute` converts configured
+    `--tls-verify=false` for a plain-HTTP registry on 127.0.0.1). `twine_upload_flags` are the options of
+    `twine upload`: the spec's `--skip-existing` by default; tests replace them to point at a local package
+    index (twine accepts `--skip-existing` only for PyPI and TestPyPI). `seconds_per_minute` converts configured
     timeouts (tests shrink it). `environment` is added to the environment of every tool (tests point podman
     at temporary storage with `CONTAINERS_STORAGE_CONF`/`CONTAINERS_CONF`).
     """
@@ -27,7 +28,7 @@ class ReleaseTools:
     skopeo: tuple[str, ...] = ("skopeo",)
     uv: tuple[str, ...] = ("uv",)
     twine: tuple[str, ...] = ("uvx", "twine")
-    twine_upload_flags: tuple[str, ...] = ()
+    twine_upload_flags: tuple[str, ...] = ("--skip-existing",)
     pre_commit: tuple[str, ...] = ("uvx", "prek")
     seconds_per_minute: float = 60.0
     environment: Mapping[str, str] = field(default_factory=dict)

@@ -118,7 +118,9 @@ class Registry:
 
 @dataclass
 class PypiServer:
-    """`pypi-server run` with authentication off; `simple_url` is the index pip reads."""
+    """`pypi-server run` with authentication off and overwrites allowed (`-o`: twine refuses
+    `--skip-existing` for anything but PyPI, so a repeated upload replaces the file); `simple_url` is the
+    index pip reads."""
 
     packages: Path
     port: int = field(default_factory=free_port)
@@ -134,7 +136,19 @@ class PypiServer:
 
     def start(self) -> PypiServer:
         self.packages.mkdir(parents=True, exist_ok=True)
-        argv = [str(VENV_BIN / "pypi-server"), "run", "-i", "127.0.0.1", "-p", str(self.port), "-a", ".", "-P", "."]
+        argv = [
+            str(VENV_BIN / "pypi-server"),
+            "run",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-a",
+            ".",
+            "-P",
+            ".",
+            "-o",
+        ]
         self.process = subprocess.Popen(
             [*argv, str(self.packages)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -48,7 +48,10 @@ AI_FEATURES = {
     "ai-model": "sonnet",
     "resolve-cherry-pick-conflicts-with-ai": {"enabled": True},
 }
-DOCKERFILE = f'FROM {BASE_IMAGE}\nARG FLAVOUR=plain\nRUN echo "$FLAVOUR" > /flavour.txt\nCOPY app.txt /app.txt\n'
+DOCKERFILE = (
+    f"FROM {BASE_IMAGE}\nARG FLAVOUR=plain\nARG EXTRA=none\n"
+    'RUN echo "$FLAVOUR $EXTRA" > /flavour.txt\nCOPY app.txt /app.txt\n'
+)
 PRE_COMMIT_CONFIG = """repos:
   - repo: local
     hooks:
@@ -63,35 +66,11 @@ PRE_COMMIT_CONFIG = """repos:
         language: system
         files: '\\.txt$'
 """
-BACKEND = """import tarfile, io, os
-
-NAME = "tiny-release-pkg"
-
-
-def _version():
-    return open(os.path.join(os.path.dirname(__file__), "VERSION")).read().strip()
-
-
-def build_sdist(sdist_directory, config_settings=None):
-    base = f"tiny_release_pkg-{_version()}"
-    path = os.path.join(sdist_directory, base + ".tar.gz")
-    meta = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {_version()}\\n".encode()
-    with tarfile.open(path, "w:gz") as archive:
-        for name in ("pyproject.toml", "backend.py", "VERSION"):
-            archive.add(name, arcname=f"{base}/{name}")
-        info = tarfile.TarInfo(f"{base}/PKG-INFO")
-        info.size = len(meta)
-        archive.addfile(info, io.BytesIO(meta))
-    return os.path.basename(path)
-"""
+BACKEND = (Path(__file__).parent / "package_backend.py").read_text()
 PYPROJECT = """[build-system]
 requires = []
 build-backend = "backend"
 backend-path = ["."]
-
-[project]
-name = "tiny-release-pkg"
-dynamic = ["version"]
 """
 
 
@@ -164,6 +143,7 @@ def _files(full_name: str) -> dict[str, str]:
         files["app.txt"] = "app\n"
     if full_name == PACKAGE:
         files.update({"pyproject.toml": PYPROJECT, "backend.py": BACKEND, "VERSION": "1.0.0\n"})
+        files["tiny_release_pkg/__init__.py"] = "RELEASED = True\n"
     return files
 
 
