@@ -109,8 +109,19 @@ class ServerRuntime:
         return LogSettings(view.log_level, view.log_file, view.mask_sensitive_data)
 
     async def start(self) -> None:
-        """Bring services up; the listener is already accepting when this runs (lifespan)."""
+        """Bring services up; the listener is already accepting when this runs (lifespan). A failure
+        (for example an IP allowlist that cannot load) undoes what started, then propagates."""
         self._start_logging()
+        try:
+            await self._start_services()
+        except BaseException:
+            await self._cancel_tasks()
+            if hasattr(self, "ledger"):
+                await self.ledger.close()
+            self.logs.stop()
+            raise
+
+    async def _start_services(self) -> None:
         for secret in self.config.all_secret_values():
             SECRETS.add(secret)
         if self.config.webhook_secret is None:
@@ -193,17 +204,20 @@ class ServerRuntime:
 
     async def stop(self) -> None:
         """Stop in reverse order: background tasks, dispatcher (grace period), ledger, logs."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._cancel_tasks()
         await self.dispatcher.stop()
         await self.evaluations.close()
         await self._cancel_background_tasks()
         await self.checks.stop()
         await self.ledger.close()
         self.logs.stop()
+
+    async def _cancel_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _cancel_background_tasks(self) -> None:
         """Delayed re-evaluations and post-merge refreshes belong to no delivery: cancel them at shutdown."""
