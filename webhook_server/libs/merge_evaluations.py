@@ -37,7 +37,7 @@ class MergeEvaluations:
     def __init__(self, dispatcher: Dispatcher, *, quiet_seconds: float = 3.0) -> None:
         """Evaluations run through `dispatcher.run_in_lane`; `quiet_seconds` is the debounce window."""
         self._dispatcher = dispatcher
-        self._quiet_seconds = quiet_seconds
+        self.quiet_seconds = quiet_seconds
         self._pending: dict[str, _PendingEvaluation] = {}
         self._running: dict[str, asyncio.Event] = {}
         self._drivers: set[asyncio.Task[None]] = set()
@@ -99,7 +99,7 @@ class MergeEvaluations:
             if running is not None:
                 await running.wait()
                 continue
-            quiet_left = pending.last_request_at + self._quiet_seconds - loop.time()
+            quiet_left = pending.last_request_at + self.quiet_seconds - loop.time()
             if quiet_left <= 0:
                 return
             await asyncio.sleep(quiet_left)

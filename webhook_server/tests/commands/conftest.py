@@ -45,7 +45,7 @@ def command_world(
     with pytest.MonkeyPatch.context() as patch:
         _shrink_waits(patch)
         world, process = start_world(fake, oracle, tmp_path_factory.mktemp("commands") / "data")
-        world.server.runtime.evaluations._quiet_seconds = QUIET_SECONDS
+        world.server.runtime.evaluations.quiet_seconds = QUIET_SECONDS
         try:
             yield world
         finally:

@@ -124,7 +124,7 @@ def make_env(fake_github: FakeGitHub, tmp_path: Path, fast_waits: None) -> Itera
         server = InProcessServer(data_dir)
         servers.append(server)
         running = server.start()
-        running.runtime.evaluations._quiet_seconds = QUIET_SECONDS  # test speed: the spec's window is 3 s
+        running.runtime.evaluations.quiet_seconds = QUIET_SECONDS  # test speed: the spec's window is 3 s
         return PrEnv(fake_github, running)
 
     yield factory

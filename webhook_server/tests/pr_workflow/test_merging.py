@@ -176,7 +176,7 @@ async def test_native_auto_merge_blocked_by_suspicious_paths(make_env: EnvFactor
 async def test_evaluations_of_one_pr_are_coalesced(make_env: EnvFactory) -> None:
     env = await make_env()
     number = await env.open_pr()
-    env.server.runtime.evaluations._quiet_seconds = 2.0  # room for both requests inside one window
+    env.server.runtime.evaluations.quiet_seconds = 2.0  # room for both requests inside one window
     sha = env.head_sha(number)
     payloads = []
     for context in ("ci/a", "ci/b"):
