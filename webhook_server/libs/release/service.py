@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 from webhook_server.libs.check_runs import CheckRuns
 from webhook_server.libs.git_mirror import GitMirrors
 from webhook_server.libs.jobs import JobManager, JobRequest, job_key
-from webhook_server.libs.labels_service import RepositoryLabelCache, repository_label_cache
+from webhook_server.libs.labels_service import REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.pr_git import CHECKS_EXTENSION
 from webhook_server.libs.release.ai_conflicts import ai_conflict_resolver
 from webhook_server.libs.release.cherry_pick_batches import CherryPickBatches
 from webhook_server.libs.release.conflicts import ConflictResolver
 from webhook_server.libs.release.tools import ReleaseTools
+from webhook_server.libs.services import ServerServices
 
 if TYPE_CHECKING:
     from webhook_server.libs.github_api import GithubWebhook
@@ -53,20 +54,29 @@ class ReleaseService:
         return minutes * self.tools.seconds_per_minute
 
 
-def release_service(webhook: GithubWebhook) -> ReleaseService:
-    """The server's release service, created on first use from the check service's parts."""
-    extensions = webhook.services.extensions
+def server_release_service(
+    services: ServerServices, data_dir: Path, tools: ReleaseTools | None = None
+) -> ReleaseService:
+    """The server's release service: created on first use from the check service's parts, with `tools` (the
+    spec's launchers by default) and the AI conflict resolver registered."""
+    extensions = services.extensions
     service: ReleaseService | None = extensions.get(RELEASE_EXTENSION)
     if service is None:
         checks = extensions[CHECKS_EXTENSION]
         service = ReleaseService(
-            data_dir=webhook.config.data_dir,
-            ledger=webhook.services.ledger,
+            data_dir=data_dir,
+            ledger=services.ledger,
             jobs=checks.jobs,
             check_runs=checks.check_runs,
             mirrors=checks.mirrors,
-            label_cache=repository_label_cache(webhook),
-            conflict_resolver=ai_conflict_resolver(webhook.config.data_dir),
+            label_cache=extensions.setdefault(REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache()),
+            tools=tools or ReleaseTools(),
+            conflict_resolver=ai_conflict_resolver(data_dir),
         )
         extensions[RELEASE_EXTENSION] = service
     return service
+
+
+def release_service(webhook: GithubWebhook) -> ReleaseService:
+    """The server's release service, as a delivery reaches it."""
+    return server_release_service(webhook.services, webhook.config.data_dir)

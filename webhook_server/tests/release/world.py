@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webhook_server.libs.labels_service import REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache
-from webhook_server.libs.release.service import RELEASE_EXTENSION, ReleaseService
+from webhook_server.libs.release.service import RELEASE_EXTENSION, ReleaseService, server_release_service
 from webhook_server.libs.release.tools import ReleaseTools
 from webhook_server.libs.server_runtime import ServerRuntime
 from webhook_server.tests.checks.test_builtin_checks import BASE_IMAGE
@@ -232,17 +231,8 @@ class ReleaseWorld:
 
 def install_release_service(runtime: ServerRuntime, tools: ReleaseTools) -> ReleaseService:
     """The server's release service, built from its check service with the test launchers."""
-    labels = runtime.services.extensions.setdefault(REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache())
-    service = ReleaseService(
-        data_dir=runtime.data_dir,
-        ledger=runtime.ledger,
-        jobs=runtime.checks.jobs,
-        check_runs=runtime.checks.check_runs,
-        mirrors=runtime.checks.mirrors,
-        label_cache=labels,
-        tools=tools,
-    )
-    runtime.services.extensions[RELEASE_EXTENSION] = service
+    runtime.services.extensions.pop(RELEASE_EXTENSION, None)
+    service: ReleaseService = server_release_service(runtime.services, runtime.data_dir, tools)
     return service
 
 
