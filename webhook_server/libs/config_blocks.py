@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from webhook_server.libs.config_model import (
-    DEFAULT_SUSPICIOUS_PATHS,
     AiCherryPickConflicts,
     AiConventionalTitle,
     AiFeatures,
@@ -20,6 +19,7 @@ from webhook_server.libs.config_model import (
     TestOracleConfig,
     ToxConfig,
 )
+from webhook_server.libs.rules.security import DEFAULT_SUSPICIOUS_PATHS
 
 LOGGER = logging.getLogger(__name__)
 

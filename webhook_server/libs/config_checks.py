@@ -8,24 +8,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from webhook_server.libs.config_model import CustomCheckRun
+from webhook_server.libs.rules.checks import RESERVED_CHECK_NAMES
 
 LOGGER = logging.getLogger(__name__)
 
 CUSTOM_CHECK_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
-RESERVED_CHECK_NAMES = frozenset(
-    {
-        "tox",
-        "pre-commit",
-        "python-module-install",
-        "build-container",
-        "conventional-title",
-        "can-be-merged",
-        "security-suspicious-paths",
-        "security-committer-identity",
-        "verified",
-        "CherryPicked",
-    }
-)
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 

@@ -3,16 +3,9 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from webhook_server.libs.rules.security import DEFAULT_SUSPICIOUS_PATHS
+
 TOX_ALL_ENVS = "all"
-DEFAULT_SUSPICIOUS_PATHS = (
-    ".claude/",
-    ".vscode/",
-    ".cursor/",
-    ".devcontainer/",
-    ".pi/",
-    ".github/workflows/",
-    ".github/actions/",
-)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from github import GithubException
 from webhook_server.libs.bootstrap.model import PhaseError, RepositoryTarget, describe_github_error
 from webhook_server.libs.bootstrap.protection_body import desired_put_body, protection_differs, put_form
 from webhook_server.libs.bootstrap.rest import path_segment, rest_get_or_none, rest_write
-from webhook_server.libs.config import ProtectedBranch, RepositoryConfig
-from webhook_server.libs.rules.checks import EnabledChecks, branch_protection_required_checks
+from webhook_server.libs.config import ProtectedBranch
+from webhook_server.libs.pr_config import enabled_checks
+from webhook_server.libs.rules.checks import branch_protection_required_checks
 
 LOGGER = logging.getLogger(__name__)
 
@@ -22,18 +23,6 @@ T = TypeVar("T")
 
 class PlanRefusedError(Exception):
     """GitHub refused protection on a private repository (its plan does not include it)."""
-
-
-def enabled_checks(config: RepositoryConfig) -> EnabledChecks:
-    """Which checks the repository's server config turns on (only the flags §4.2 looks at)."""
-    return EnabledChecks(
-        tox=config.tox is not None,
-        pre_commit=config.pre_commit,
-        python_module_install=config.pypi_token is not None,
-        build_container=config.container is not None,
-        conventional_title=bool(config.conventional_title),
-        verified=config.verified_job,
-    )
 
 
 async def has_pre_commit_config(target: RepositoryTarget) -> bool:

@@ -14,7 +14,7 @@ from webhook_server.libs.config import (
     SizeBucket,
     repository_config,
 )
-from webhook_server.libs.config_model import DEFAULT_SUSPICIOUS_PATHS
+from webhook_server.libs.rules.security import DEFAULT_SUSPICIOUS_PATHS
 from webhook_server.tests.config.support import minimal_config, snapshot
 
 ALL_CATEGORIES = frozenset(
