@@ -187,17 +187,60 @@ async def test_no_ai_call_without_need(
 async def test_check_stays_in_progress_while_the_ai_runs(make_env: EnvFactory, ai_stub: StubFiles) -> None:
     ai_stub.answer(sleep=1.5, stdout="feat: add a")
     env = await make_env(_config("suggest", provider="gemini"))
-    env.fake.open_pr(env.repo, head="feature", title=BAD_TITLE, files={"a.py": "x = 1\n"}, author=AUTHOR)
-    delivery_id = str(uuid.uuid4())
-    response = await env.server.post("pull_request", env.latest_payload("pull_request", "opened"), delivery_id)
-    assert response.status_code == 200
+    delivery_id = await _post_opened_and_wait_for_the_ai(env, ai_stub)
 
-    for _ in range(600):
-        if ai_stub.calls():
-            break
-        await asyncio.sleep(0.05)
     assert env.check(1, "conventional-title")["status"] == "in_progress"
     assert (await env.server.wait_finished(delivery_id, timeout=60)).status == "succeeded"
     run = env.check(1, "conventional-title")
     assert (run["status"], run["conclusion"]) == ("completed", "failure")
     assert ai_stub.calls()[0]["program"] == "gemini"
+
+
+async def _post_opened_and_wait_for_the_ai(env: PrEnv, ai_stub: StubFiles) -> str:
+    """Open the PR with the bad title, post `opened` without waiting, and return once the AI CLI was called."""
+    env.fake.open_pr(env.repo, head="feature", title=BAD_TITLE, files={"a.py": "x = 1\n"}, author=AUTHOR)
+    delivery_id = str(uuid.uuid4())
+    response = await env.server.post("pull_request", env.latest_payload("pull_request", "opened"), delivery_id)
+    assert response.status_code == 200
+    for _ in range(600):
+        if ai_stub.calls():
+            break
+        await asyncio.sleep(0.05)
+    assert ai_stub.calls()
+    return delivery_id
+
+
+async def test_a_title_fixed_while_the_ai_runs_keeps_its_result(make_env: EnvFactory, ai_stub: StubFiles) -> None:
+    ai_stub.answer(sleep=2, stdout="feat: add a")
+    env = await make_env(_config("suggest"))
+    opened = await _post_opened_and_wait_for_the_ai(env, ai_stub)
+
+    env.fake.edit_pr(env.repo, 1, title="fix: by hand", author=AUTHOR)
+    assert (await env.forward("pull_request", "edited")).status == "succeeded"
+    assert (await env.server.wait_finished(opened, timeout=60)).status == "succeeded"
+
+    run = env.check(1, "conventional-title")
+    assert (run["conclusion"], run["output"]["text"]) == (
+        "success",
+        conventional_title_result("fix: by hand", TYPES).output.text,
+    )
+    assert _ai_jobs(env) == [("succeeded", "skipped")]
+
+
+async def test_a_new_push_cancels_the_ai_job_of_the_old_head(make_env: EnvFactory, ai_stub: StubFiles) -> None:
+    ai_stub.answer(sleep=30, stdout="feat: too late")
+    env = await make_env(_config("suggest"))
+    opened = await _post_opened_and_wait_for_the_ai(env, ai_stub)
+    first_head = env.head_sha(1)
+
+    ai_stub.answer(stdout="feat: add a")
+    env.fake.push(env.repo, "feature", {"a.py": "x = 2\n"}, author=AUTHOR)
+    assert (await env.forward("pull_request", "synchronize")).status == "succeeded"
+    assert (await env.server.wait_finished(opened, timeout=60)).status == "succeeded"
+
+    old = env.fake.check_runs(env.repo, first_head, "conventional-title")[-1]
+    assert (old["conclusion"], old["output"]["summary"]) == (
+        "cancelled",
+        f"Cancelled: superseded by {env.head_sha(1)[:7]}",
+    )
+    assert "`feat: add a`" in env.check(1, "conventional-title")["output"]["text"]
