@@ -15,11 +15,20 @@ from github import Github, GithubException, UnknownObjectException
 
 from webhook_server.libs.github_app import AppNotInstalledError
 from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.rules.check_output import mask_secrets
 from webhook_server.utils.github_retry import github_api_call
+from webhook_server.utils.masking import SECRETS
 
 LOGGER = logging.getLogger(__name__)
 
 GithubErrors = (GithubException, requests.RequestException)
+
+
+def safe_comment_body(body: str) -> str:
+    """Registered secrets masked, and no line starting with `/` (a reply must never read as a command): such a
+    line, for example a path in tool output, gets a leading space."""
+    masked = mask_secrets(body, SECRETS.values())
+    return "\n".join(f" {line}" if line.startswith("/") else line for line in masked.split("\n"))
 
 
 async def rest(github: Github, verb: str, url: str, body: Any = None) -> Any:
@@ -71,7 +80,8 @@ class RepositoryApi:
 
     async def comment(self, number: int, body: str) -> int:
         """Comment on issue or PR `number` as the API user; returns the comment id."""
-        data = await rest(self.github, "POST", f"/repos/{self.full_name}/issues/{number}/comments", {"body": body})
+        url = f"/repos/{self.full_name}/issues/{number}/comments"
+        data = await rest(self.github, "POST", url, {"body": safe_comment_body(body)})
         comment_id: int = data["id"]
         return comment_id
 

@@ -22,6 +22,8 @@ from webhook_server.libs.release.dco import (
 from webhook_server.libs.release.podman import stale_runtime_directories
 from webhook_server.libs.release.pypi import issue_title
 from webhook_server.libs.release.registry import has_registry_host, registry_host
+from webhook_server.libs.release.repo_api import safe_comment_body
+from webhook_server.utils.masking import SECRETS
 
 
 @pytest.mark.parametrize(
@@ -178,3 +180,17 @@ def test_stale_runtime_directories(stderr: str, expected: tuple[Path, ...]) -> N
 )
 def test_issue_title(error: str, expected: str) -> None:
     assert issue_title(error) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("```\n/tmp/x: error\n```", "```\n /tmp/x: error\n```"),
+        ("plain\n  /indented stays", "plain\n  /indented stays"),
+        ("token ghp_releaseSecretValue1 leaked", "token ***** leaked"),
+    ],
+    ids=["slash-line-indented", "inner-slash-kept", "secret-masked"],
+)
+def test_safe_comment_body(body: str, expected: str) -> None:
+    SECRETS.add("ghp_releaseSecretValue1")
+    assert safe_comment_body(body) == expected
