@@ -81,10 +81,6 @@ class AiAnswer:
     text: str | None = None
     error: str | None = None
 
-    @property
-    def succeeded(self) -> bool:
-        return self.text is not None
-
 
 @dataclass(frozen=True)
 class AiInvocation:

@@ -125,8 +125,9 @@ async def test_markers_left_by_the_ai_are_found(
         ({"files": {"a.txt": RESOLVED}, "stdout": ""}, "AI CLI returned empty response"),
         ({"sleep": 30}, "AI CLI timed out after 1 minutes"),
         ({"git": [["symbolic-ref", "HEAD", "refs/heads/elsewhere"]], "stdout": "ok"}, "the AI CLI changed the branch"),
+        ({"git": [["update-ref", "--no-deref", "HEAD", "HEAD"]], "stdout": "ok"}, "git symbolic-ref --quiet HEAD"),
     ],
-    ids=["non-zero-exit", "empty-answer", "timeout", "branch-changed"],
+    ids=["non-zero-exit", "empty-answer", "timeout", "branch-changed", "head-detached"],
 )
 async def test_failures_are_unresolved(
     ai_stub: StubFiles,

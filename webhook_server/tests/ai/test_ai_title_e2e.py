@@ -244,3 +244,15 @@ async def test_a_new_push_cancels_the_ai_job_of_the_old_head(make_env: EnvFactor
         f"Cancelled: superseded by {env.head_sha(1)[:7]}",
     )
     assert "`feat: add a`" in env.check(1, "conventional-title")["output"]["text"]
+
+
+async def test_a_worktree_failure_leaves_the_plain_validation_output(make_env: EnvFactory, ai_stub: StubFiles) -> None:
+    ai_stub.answer(stdout="feat: add a")
+    env = await make_env(_config("fix"))
+    env.fake.fail_next(10_000, 500, f"/{env.repo}.git")  # git unreachable for the whole delivery
+    number = await env.open_pr(title=BAD_TITLE)
+    env.fake.clear_faults()
+
+    run = env.check(number, "conventional-title")
+    assert (run["conclusion"], run["output"]["text"]) == ("failure", _plain_failure_text(BAD_TITLE))
+    assert ai_stub.calls() == []
