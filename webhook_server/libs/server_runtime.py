@@ -31,6 +31,8 @@ from webhook_server.libs.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pr_background import BACKGROUND_TASKS_EXTENSION
 from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION, git_base_url
 from webhook_server.libs.recovery import CheckRecovery
+from webhook_server.libs.release.resume import RELEASE_JOB_KINDS, resume_release_job
+from webhook_server.libs.release.service import server_release_service
 from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.rules.ordering import ordering_key
 from webhook_server.libs.services import ServerServices
@@ -164,9 +166,13 @@ class ServerRuntime:
         return await self.recovery.resolve_repository(full_name)
 
     async def _unfinished_job(self, job: Job) -> None:
-        """Jobs other than checks left by a previous process: oracle calls are never repeated."""
+        """Jobs other than checks left by a previous process: oracle calls are never repeated; cherry-picks
+        resume idempotently; other release jobs end failed (see `release.resume`)."""
         if job.kind == ORACLE_JOB_KIND:
             await abandon_interrupted_oracle_job(self.ledger, job)
+        elif job.kind in RELEASE_JOB_KINDS:
+            service = server_release_service(self.services, self.data_dir)
+            await resume_release_job(service, job, await self._resolve_for_job(job.repository))
         else:
             LOGGER.warning("Unfinished %s job %d of %s is not resumed", job.kind, job.job_id, job.repository)
 
