@@ -11,6 +11,7 @@ from urllib.parse import quote
 from github import GithubException
 
 from webhook_server.libs import owners_service
+from webhook_server.libs.ai_title import title_ai_settings
 from webhook_server.libs.comments import edit_comment, effect_once, find_pr_comment, post_comment, pr_effect_key
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.pr_config import label_categories
@@ -56,9 +57,10 @@ def _ai_info(config: RepositoryConfig) -> AiWelcomeInfo | None:
     ai, oracle = config.ai_features, config.test_oracle
     if ai is None and oracle is None:
         return None
+    title_ai = title_ai_settings(config)
     return AiWelcomeInfo(
         provider_model=f"{ai.ai_provider}/{ai.ai_model}" if ai else None,
-        conventional_title_mode=ai.conventional_title.mode if ai and ai.conventional_title else None,
+        conventional_title_mode=title_ai[1].mode if title_ai else None,
         conflict_resolution=bool(ai and ai.resolve_cherry_pick_conflicts and ai.resolve_cherry_pick_conflicts.enabled),
         oracle_triggers=tuple(sorted(oracle.triggers)) if oracle else None,
     )

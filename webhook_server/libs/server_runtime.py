@@ -10,6 +10,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from webhook_server.libs.ai_title import AI_TITLE_JOB_KIND, abandon_interrupted_title_job
 from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootstrap
 from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.config import (
@@ -170,6 +171,8 @@ class ServerRuntime:
         resume idempotently; other release jobs end failed (see `release.resume`)."""
         if job.kind == ORACLE_JOB_KIND:
             await abandon_interrupted_oracle_job(self.ledger, job)
+        elif job.kind == AI_TITLE_JOB_KIND:
+            await abandon_interrupted_title_job(self.ledger, job)
         elif job.kind in RELEASE_JOB_KINDS:
             service = server_release_service(self.services, self.data_dir)
             await resume_release_job(service, job, await self._resolve_for_job(job.repository))

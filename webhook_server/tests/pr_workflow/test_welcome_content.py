@@ -7,6 +7,7 @@ from webhook_server.libs.rules.welcome_markers import WELCOME_MARKER
 from webhook_server.tests.pr_workflow.conftest import EnvFactory, PrEnv
 
 AI_CONFIG = {
+    "conventional-title": "feat,fix",
     "ai-features": {
         "ai-provider": "claude",
         "ai-model": "sonnet",
