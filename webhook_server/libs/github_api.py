@@ -20,6 +20,7 @@ from webhook_server.libs.pr_resolution import resolve_pull_request, stale_sha
 from webhook_server.libs.repository_context import LocalConfig, RepositoryContext
 from webhook_server.libs.services import ServerServices
 from webhook_server.utils.context import DeliveryContext
+from webhook_server.utils.github_retry import github_api_call
 
 LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +43,19 @@ class PipelineOutcome:
 
 
 PROCESSED = PipelineOutcome("processed")
+
+
+@dataclass(frozen=True)
+class _PullFacts:
+    number: int
+    title: str
+    author: str
+    draft: bool
+    head_sha: str
+
+
+def _pull_facts(pull: PullRequest) -> _PullFacts:
+    return _PullFacts(pull.number, pull.title, pull.user.login, pull.draft, pull.head.sha)
 
 
 class GithubWebhook:
@@ -116,13 +130,12 @@ class GithubWebhook:
         if pull is None:
             return "skipped:no-pr"
         self.pull_request = pull
-        self.ctx.pr_number = pull.number
-        self.ctx.pr_title = pull.title
-        self.ctx.pr_author = pull.user.login
-        if pull.draft and not self._processed_on_draft():
+        facts = await github_api_call(_pull_facts, pull)  # attribute reads stay off the event loop
+        self.ctx.pr_number, self.ctx.pr_title, self.ctx.pr_author = facts.number, facts.title, facts.author
+        if facts.draft and not self._processed_on_draft():
             return "skipped:draft"
         expected = stale_sha(self.event, self.payload)
-        if expected is not None and not resolution.head_matched and expected != pull.head.sha:
+        if expected is not None and not resolution.head_matched and expected != facts.head_sha:
             return "skipped:stale"
         return None
 

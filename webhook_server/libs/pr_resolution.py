@@ -30,6 +30,11 @@ async def _fetch_pull(repository: Repository, number: int) -> PullRequest:
     return await github_api_call(repository.get_pull, number)
 
 
+def _pull_with_head(repository: Repository, number: int) -> tuple[PullRequest, str]:
+    pull = repository.get_pull(number)
+    return pull, pull.head.sha
+
+
 async def _open_pull_with_head(repository: Repository, sha: str) -> PullRequest | None:
     """Slow path: list open PRs (their head SHAs are in the list) and pick the matching one."""
 
@@ -44,8 +49,8 @@ async def _from_check_run(repository: Repository, check_run: dict[str, Any]) -> 
     entries = [entry for entry in check_run.get("pull_requests") or [] if isinstance(entry, dict)]
     try:
         for entry in entries:
-            pull = await _fetch_pull(repository, int(entry["number"]))
-            if pull.head.sha == head_sha:
+            pull, pull_head = await github_api_call(_pull_with_head, repository, int(entry["number"]))
+            if pull_head == head_sha:
                 return PullRequestResolution(pull, head_matched=True)
     except GithubException as error:
         LOGGER.warning("Check-run PR lookup failed (%s); listing open pull requests", error.status)
