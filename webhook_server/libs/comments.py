@@ -3,6 +3,7 @@ effects table so they are never repeated (`intake.md` §4.4)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -98,3 +99,15 @@ async def effect_once(
 async def effect_recorded(webhook: GithubWebhook, key: str) -> str | None:
     """The recorded value of an effect, or None."""
     return await webhook.services.ledger.effect_get(key)
+
+
+async def reply_once(webhook: GithubWebhook, comment_id: int, body: str) -> None:
+    """Answer a comment with `body` at most once, even when the delivery is processed again after a
+    restart (effects table, keyed by the comment and the reply's digest)."""
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    key = pr_effect_key(webhook, "comment-reply", f"{comment_id}:{digest}")
+
+    async def post() -> str:
+        return str(await post_comment(webhook, body))
+
+    await effect_once(webhook, key, post)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from webhook_server.libs import owners_service
 from webhook_server.libs.commands.permissions import AccessSources, CommandAccess, GrantComment, OwnersFacts
 from webhook_server.libs.commands.repository_people import RepositoryPeople, repository_people
-from webhook_server.libs.comments import post_comment
+from webhook_server.libs.comments import reply_once
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.pr_snapshot import PullSnapshot
 from webhook_server.libs.rules.commands import ParsedCommand
@@ -48,8 +48,8 @@ class CommandRun:
         return self.comment.author
 
     async def reply(self, body: str) -> None:
-        """Answer on the PR as the API user."""
-        await post_comment(self.webhook, body)
+        """Answer on the PR as the API user (once per comment and text, even across a restart)."""
+        await reply_once(self.webhook, self.comment.comment_id, body)
 
 
 async def _owners_facts(webhook: GithubWebhook) -> OwnersFacts:

@@ -13,7 +13,7 @@ from webhook_server.libs.commands.context import CommandRun, CommentFacts, comma
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
 from webhook_server.libs.commands.permissions import CommandAccess, Verdict
 from webhook_server.libs.commands.registry import COMMANDS_BY_NAME
-from webhook_server.libs.comments import add_reaction, post_comment
+from webhook_server.libs.comments import add_reaction, reply_once
 from webhook_server.libs.pr_config import label_categories
 from webhook_server.libs.pr_snapshot import PullSnapshot
 from webhook_server.libs.rules.commands import (
@@ -72,10 +72,10 @@ async def run_comment_commands(
         except Exception as error:
             LOGGER.exception("Command /%s failed", command.name)
             state.failures.append((error, traceback.format_exc()))
-            await post_comment(webhook, command_failed_reply(command.name, ctx.hook_id))
+            await reply_once(webhook, comment.comment_id, command_failed_reply(command.name, ctx.hook_id))
     unknown = unknown_command_words(commands, COMMANDS_BY_NAME)
     if unknown:
-        await post_comment(webhook, unknown_commands_reply(unknown, COMMANDS_BY_NAME))
+        await reply_once(webhook, comment.comment_id, unknown_commands_reply(unknown, COMMANDS_BY_NAME))
     if state.failures:
         first_error, first_traceback = state.failures[0]
         ctx.fail_step(step_key, first_error, first_traceback, failed_commands=len(state.failures))
