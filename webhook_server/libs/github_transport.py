@@ -132,7 +132,7 @@ class _ObservedConnection:
             self.headers[DELIVERY_HEADER] = context.hook_id
         credential = credential_of(self.headers.get("Authorization"))
         pacing_key = credential or "anonymous"
-        PACER.acquire(pacing_key, self.verb)
+        PACER.acquire(pacing_key, self.verb, background=context is None)
         try:
             response = self.session.request(
                 self.verb,

@@ -19,6 +19,9 @@ class PacerLimits:
     max_concurrent: int = 10
     writes_per_minute: float = 80.0
     write_burst: int = 20
+    # Write slots background work (bootstrap, anything outside a delivery) leaves to deliveries: it only
+    # writes while more than this many slots are available, so a PR's writes are not queued behind it.
+    background_reserve: int = 5
 
 
 @dataclass
@@ -54,25 +57,28 @@ class RequestPacer:
                 self._gates[credential] = gate
             return gate
 
-    def _wait_for_write_slot(self, gate: _CredentialGate) -> None:
+    def _wait_for_write_slot(self, gate: _CredentialGate, background: bool) -> None:
         rate = self.limits.writes_per_minute / 60.0
+        reserve = self.limits.background_reserve if background else 0
+        needed = min(1.0 + reserve, float(self.limits.write_burst))  # never more than the bucket holds
         while True:
             with gate.lock:
                 now = self._clock()
                 bucket = gate.bucket
                 bucket.tokens = min(float(self.limits.write_burst), bucket.tokens + (now - bucket.updated) * rate)
                 bucket.updated = now
-                if bucket.tokens >= 1.0:
+                if bucket.tokens >= needed:
                     bucket.tokens -= 1.0
                     return
-                wait = (1.0 - bucket.tokens) / rate
+                wait = (needed - bucket.tokens) / rate
             time.sleep(wait)
 
-    def acquire(self, credential: str, method: str) -> None:
-        """Wait for a concurrency slot (and a write slot for content-creating methods)."""
+    def acquire(self, credential: str, method: str, *, background: bool = False) -> None:
+        """Wait for a concurrency slot (and a write slot for content-creating methods). `background` work
+        leaves the reserved write slots to deliveries."""
         gate = self._gate(credential)
         if method.upper() in WRITE_METHODS:
-            self._wait_for_write_slot(gate)
+            self._wait_for_write_slot(gate, background)
         gate.concurrency.acquire()
 
     def release(self, credential: str) -> None:

@@ -215,7 +215,9 @@ async def test_pacer_spaces_content_creating_requests(
     server: RunningServer = github_servers.start({"repo": {"name": REPO}}, tokens)
     assert server.base_url
     original = github_transport.PACER
-    github_transport.PACER = RequestPacer(PacerLimits(max_concurrent=2, writes_per_minute=600.0, write_burst=3))
+    github_transport.PACER = RequestPacer(
+        PacerLimits(max_concurrent=2, writes_per_minute=600.0, write_burst=3, background_reserve=0)
+    )
     try:
         client = make_github(fake_github.base_url, Auth.Token(tokens[0]))
         repo = await github_retry.github_api_call(client.get_repo, REPO)

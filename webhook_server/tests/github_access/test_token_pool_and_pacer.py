@@ -107,3 +107,18 @@ def test_pacer_bounds_concurrency_per_credential() -> None:
     for thread in threads:
         thread.join()
     assert peak == 2
+
+
+def test_background_writes_leave_the_reserve_to_deliveries() -> None:
+    pacer = RequestPacer(PacerLimits(writes_per_minute=60.0, write_burst=4, background_reserve=2))
+    started = time.monotonic()
+    for _ in range(2):  # background may take the burst down to the reserve...
+        pacer.acquire("tok", "POST", background=True)
+        pacer.release("tok")
+    assert time.monotonic() - started < 0.05
+    for _ in range(2):  # ...which deliveries still get at once
+        pacer.acquire("tok", "POST")
+        pacer.release("tok")
+    assert time.monotonic() - started < 0.05
+    pacer.acquire("tok", "POST", background=True)  # now background waits for refills above the reserve
+    assert time.monotonic() - started >= 2.5
