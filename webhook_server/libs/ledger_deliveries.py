@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from webhook_server.libs.delivery import Delivery, DeliveryState, DeliveryStatusRow, RecordResult, RecordStatus
-from webhook_server.libs.ledger_schema import from_text, to_text, transaction, utc_now_text
+from webhook_server.libs.ledger_schema import from_text, requeue_unfinished, to_text, transaction, utc_now_text
 
-ABANDON_AFTER_ATTEMPTS = 3
-ABANDONED_ERROR = f"abandoned after {ABANDON_AFTER_ATTEMPTS} attempts"
 UNKNOWN_DELIVERY_PREFIX = "unknown-delivery-"
 
 
@@ -128,29 +126,9 @@ def resumable(connection: sqlite3.Connection) -> list[Delivery]:
     A running one was interrupted: it gets `attempts + 1`, and on reaching the limit it is marked failed
     (`abandoned after 3 attempts`) instead of being returned.
     """
-    resumed: list[Delivery] = []
     with transaction(connection):
-        rows = connection.execute(
-            "SELECT * FROM deliveries WHERE status IN (?, ?) ORDER BY seq",
-            (DeliveryState.QUEUED.value, DeliveryState.RUNNING.value),
-        ).fetchall()
-        for row in rows:
-            attempts: int = row["attempts"]
-            if row["status"] == DeliveryState.RUNNING:
-                attempts += 1
-                if attempts >= ABANDON_AFTER_ATTEMPTS:
-                    connection.execute(
-                        "UPDATE deliveries SET status = ?, attempts = ?, outcome = ?, error = ?, completed_at = ?"
-                        " WHERE seq = ?",
-                        (DeliveryState.FAILED.value, attempts, "failed", ABANDONED_ERROR, utc_now_text(), row["seq"]),
-                    )
-                    continue
-                connection.execute(
-                    "UPDATE deliveries SET status = ?, attempts = ? WHERE seq = ?",
-                    (DeliveryState.QUEUED.value, attempts, row["seq"]),
-                )
-            resumed.append(_delivery_from_row(row, attempts))
-    return resumed
+        requeued = requeue_unfinished(connection, "deliveries", "seq")
+    return [_delivery_from_row(row, attempts) for row, attempts in requeued]
 
 
 def status_of(connection: sqlite3.Connection, delivery_id: str) -> DeliveryStatusRow | None:

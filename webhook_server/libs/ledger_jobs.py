@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from webhook_server.libs.ledger_deliveries import ABANDON_AFTER_ATTEMPTS, ABANDONED_ERROR
-from webhook_server.libs.ledger_schema import from_text, to_text, transaction, utc_now_text
+from webhook_server.libs.ledger_schema import from_text, requeue_unfinished, to_text, transaction, utc_now_text
 
 
 class JobState(enum.StrEnum):
@@ -130,29 +129,12 @@ def resumable_jobs(connection: sqlite3.Connection) -> list[Job]:
 
     A job reaching the attempts limit is marked failed (`abandoned after 3 attempts`) and not returned.
     """
-    resumed: list[Job] = []
     with transaction(connection):
-        rows = connection.execute(
-            "SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY job_id",
-            (JobState.QUEUED.value, JobState.RUNNING.value),
-        ).fetchall()
-        for row in rows:
-            attempts: int = row["attempts"]
-            if row["status"] == JobState.RUNNING:
-                attempts += 1
-                if attempts >= ABANDON_AFTER_ATTEMPTS:
-                    connection.execute(
-                        "UPDATE jobs SET status = ?, attempts = ?, outcome = ?, error = ?, completed_at = ?"
-                        " WHERE job_id = ?",
-                        (JobState.FAILED.value, attempts, "failed", ABANDONED_ERROR, utc_now_text(), row["job_id"]),
-                    )
-                    continue
-                connection.execute(
-                    "UPDATE jobs SET status = ?, attempts = ?, started_at = NULL WHERE job_id = ?",
-                    (JobState.QUEUED.value, attempts, row["job_id"]),
-                )
-            resumed.append(replace(_job_from_row(row), status=JobState.QUEUED, attempts=attempts, started_at=None))
-    return resumed
+        requeued = requeue_unfinished(connection, "jobs", "job_id")
+    return [
+        replace(_job_from_row(row), status=JobState.QUEUED, attempts=attempts, started_at=None)
+        for row, attempts in requeued
+    ]
 
 
 def job_by_id(connection: sqlite3.Connection, job_id: int) -> Job | None:

@@ -129,3 +129,37 @@ def _migrate(connection: sqlite3.Connection) -> None:
                 if statement.strip():
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+ABANDON_AFTER_ATTEMPTS = 3
+ABANDONED_ERROR = f"abandoned after {ABANDON_AFTER_ATTEMPTS} attempts"
+
+
+def requeue_unfinished(connection: sqlite3.Connection, table: str, key: str) -> list[tuple[sqlite3.Row, int]]:
+    """Rows of `table` left `queued` or `running` (intake.md §4.3), in `key` order, each set back to
+    `queued` with its attempts. A running row was interrupted: it gets `attempts + 1`, and on reaching the
+    limit it is marked failed (`abandoned after 3 attempts`) and left out. Call inside a transaction.
+
+    `table` and `key` are the ledger's own names (`deliveries`/`seq`, `jobs`/`job_id`), never input.
+    """
+    requeued: list[tuple[sqlite3.Row, int]] = []
+    rows = connection.execute(
+        f"SELECT * FROM {table} WHERE status IN ('queued', 'running') ORDER BY {key}"  # noqa: S608
+    ).fetchall()
+    for row in rows:
+        attempts: int = row["attempts"]
+        if row["status"] == "running":
+            attempts += 1
+            if attempts >= ABANDON_AFTER_ATTEMPTS:
+                connection.execute(
+                    f"UPDATE {table} SET status = 'failed', attempts = ?, outcome = 'failed', error = ?,"  # noqa: S608
+                    f" completed_at = ? WHERE {key} = ?",
+                    (attempts, ABANDONED_ERROR, utc_now_text(), row[key]),
+                )
+                continue
+            connection.execute(
+                f"UPDATE {table} SET status = 'queued', attempts = ?, started_at = NULL WHERE {key} = ?",  # noqa: S608
+                (attempts, row[key]),
+            )
+        requeued.append((row, attempts))
+    return requeued
