@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from webhook_server.libs.git_mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
 from webhook_server.libs.github_auth import choose_token
+from webhook_server.libs.github_urls import git_base_url
 
 if TYPE_CHECKING:
     from webhook_server.libs.github_api import GithubWebhook
@@ -18,18 +18,6 @@ LOGGER = logging.getLogger(__name__)
 
 MIRRORS_EXTENSION = "mirrors"
 CHECKS_EXTENSION = "checks"
-PUBLIC_API_URL = "https://api.github.com"
-
-
-def git_base_url(api_url: str) -> str:
-    """The web/git base derived from `github-api-url` (`intake.md` §10)."""
-    url = api_url.rstrip("/")
-    if url == PUBLIC_API_URL:
-        return "https://github.com"
-    if url.endswith("/api/v3"):
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
-    return url
 
 
 def mirrors_of(webhook: GithubWebhook) -> GitMirrors:

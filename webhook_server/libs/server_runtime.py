@@ -26,12 +26,13 @@ from webhook_server.libs.delivery import Delivery, RecordStatus
 from webhook_server.libs.delivery_runner import DeliveryRunner
 from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.github_transport import install_transport
+from webhook_server.libs.github_urls import git_base_url
 from webhook_server.libs.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
 from webhook_server.libs.ledger import Ledger
 from webhook_server.libs.ledger_jobs import Job
 from webhook_server.libs.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pr_background import BACKGROUND_TASKS_EXTENSION
-from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION, git_base_url
+from webhook_server.libs.pr_git import CHECKS_EXTENSION, MIRRORS_EXTENSION
 from webhook_server.libs.recovery import CheckRecovery
 from webhook_server.libs.release.resume import RELEASE_JOB_KINDS, resume_release_job
 from webhook_server.libs.release.service import server_release_service
