@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from webhook_server.libs.git_credentials import CommitIdentity, git_auth_environment
-from webhook_server.libs.git_mirror import GitMirrors, branch_refspec, pull_head_refspec
-from webhook_server.libs.git_process import GitRunner
+from webhook_server.libs.git.credentials import CommitIdentity, git_auth_environment
+from webhook_server.libs.git.mirror import GitMirrors, branch_refspec, pull_head_refspec
+from webhook_server.libs.git.process import GitRunner
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.server import FakeGitHubServer
 

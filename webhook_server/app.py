@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from webhook_server.libs.config import ServerConfig
-from webhook_server.libs.server_runtime import ServerRuntime
+from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.web import health, intake
 from webhook_server.web.logs import LogViewerRuntime, install_log_viewer
 from webhook_server.web.viewer_auth import ViewerAuth

@@ -6,10 +6,10 @@ from typing import Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from webhook_server.libs.ip_allowlist import IpAllowlist
+from webhook_server.libs.pipeline.intake import AcceptedDelivery, PersistFailedError
+from webhook_server.libs.runtime.ip_allowlist import IpAllowlist
 from webhook_server.web.intake_checks import (
     MAX_BODY_BYTES,
-    AcceptedDelivery,
     IntakeRejectedError,
     check_declared_length,
     check_signature,
@@ -28,10 +28,6 @@ class DeliverySink(Protocol):
     """Where validated deliveries go: returns True when newly queued, False for a duplicate."""
 
     async def accept(self, delivery: AcceptedDelivery) -> bool: ...
-
-
-class PersistFailedError(Exception):
-    """The ledger could not store the delivery; GitHub must see a failure to redeliver."""
 
 
 class IntakeSettings(Protocol):

@@ -2,7 +2,6 @@
 
 import ipaddress
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from webhook_server.utils.signature import signature_matches
@@ -73,14 +72,3 @@ def parse_payload(body: bytes) -> dict[str, Any]:
         if not isinstance(value, str) or not value:
             raise IntakeRejectedError(400, f"Missing repository.{key} in payload")
     return payload
-
-
-@dataclass(frozen=True)
-class AcceptedDelivery:
-    """What intake hands to the ledger after validation."""
-
-    header_delivery_id: str | None
-    event: str
-    headers: dict[str, str]
-    body: bytes
-    payload: dict[str, Any]

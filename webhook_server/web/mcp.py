@@ -22,7 +22,6 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 LOGGER = logging.getLogger("webhook_server.log_viewer")
-MCP_LIBRARY_LOGGER = "mcp.server.streamable_http"
 NOT_INITIALIZED = b'{"detail":"MCP server not initialized"}'
 EXCLUDE_TAG = "mcp_exclude"
 
@@ -183,21 +182,3 @@ def mount_mcp(app: FastAPI) -> McpEndpoint:
         Route("/mcp", endpoint=endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
     return endpoint
-
-
-class DisconnectedClientFilter(logging.Filter):
-    """Drops "Error in message router" records caused by a client that went away."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """False for router errors whose exception is a ``ClosedResourceError``."""
-        if "Error in message router" not in record.getMessage() or record.exc_info is None:
-            return True
-        error = record.exc_info[1]
-        return type(error).__name__ != "ClosedResourceError"
-
-
-def install_mcp_log_filter() -> DisconnectedClientFilter:
-    """Attach ``DisconnectedClientFilter`` to the MCP library logger (its file is set up by the logging runtime)."""
-    log_filter = DisconnectedClientFilter()
-    logging.getLogger(MCP_LIBRARY_LOGGER).addFilter(log_filter)
-    return log_filter

@@ -1,5 +1,7 @@
-"""Startup bootstrap of configured repositories (`bootstrap.md`): labels, settings, branch protection,
-webhooks and stale check-run recovery, plus the one-time `podman login`."""
+"""Startup bootstrap of configured repositories (`bootstrap.md`): labels, settings,
+branch protection, webhooks and stale check-run recovery, plus the one-time `podman login`. May import
+`github/`, `process/`, `config/`, `rules/` and `utils/`.
+"""
 
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, BootstrapResult, PhaseFailure, RerunCheck
 from webhook_server.libs.bootstrap.podman_login import docker_login

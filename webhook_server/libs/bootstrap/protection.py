@@ -10,7 +10,7 @@ from webhook_server.libs.bootstrap.model import PhaseError, RepositoryTarget, de
 from webhook_server.libs.bootstrap.protection_body import desired_put_body, protection_differs, put_form
 from webhook_server.libs.bootstrap.rest import path_segment, rest_get_or_none, rest_write
 from webhook_server.libs.config import ProtectedBranch
-from webhook_server.libs.pr_config import enabled_checks
+from webhook_server.libs.config.rule_inputs import enabled_checks
 from webhook_server.libs.rules.checks import branch_protection_required_checks
 
 LOGGER = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, RepositoryTarget, RerunCheck
 from webhook_server.libs.bootstrap.rest import Json, rest_list, rest_write
-from webhook_server.libs.github_app import GithubApp
+from webhook_server.libs.github.app import GithubApp
 from webhook_server.libs.rules.checks import CHERRY_PICKED, VERIFIED, CheckConclusion, CheckStatus
 from webhook_server.libs.rules.labels import CHERRY_PICK_PREFIX
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from github import Github, GithubException
 
-from webhook_server.utils.github_retry import github_api_call
+from webhook_server.libs.github.api_call import github_api_call
 
 PER_PAGE = 100
 NOT_FOUND = 404

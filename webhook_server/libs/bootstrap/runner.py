@@ -27,10 +27,10 @@ from webhook_server.libs.bootstrap.rest import rest_get_or_none
 from webhook_server.libs.bootstrap.settings import apply_repository_settings
 from webhook_server.libs.bootstrap.webhooks import sync_webhook
 from webhook_server.libs.config import RepositoryEntry, ServerConfig, repository_config
-from webhook_server.libs.github_app import AppNotInstalledError, GithubApp
-from webhook_server.libs.github_auth import TOKEN_CHOICES, TokenChoices, choose_token
-from webhook_server.libs.repository_context import GithubAccess, RepositoryContext
-from webhook_server.libs.token_pool import NoApiTokenError
+from webhook_server.libs.github.app import AppNotInstalledError, GithubApp
+from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_token
+from webhook_server.libs.github.repository_context import GithubAccess, RepositoryContext
+from webhook_server.libs.github.token_pool import NoApiTokenError
 from webhook_server.utils.metrics import BOOTSTRAP_REPOSITORIES_TOTAL
 
 LOGGER = logging.getLogger(__name__)

@@ -12,18 +12,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from webhook_server.libs.check_runs import CheckRuns
 from webhook_server.libs.checks import outcome
+from webhook_server.libs.checks.check_runs import CheckRuns
 from webhook_server.libs.checks.model import CheckInputs, CheckNotRunnableError, CheckTarget, ToolLaunchers
 from webhook_server.libs.checks.registry import check_command, check_title
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_credentials import CommitIdentity
-from webhook_server.libs.git_mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
-from webhook_server.libs.git_process import GitError
-from webhook_server.libs.github_auth import choose_token
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.git.credentials import CommitIdentity
+from webhook_server.libs.git.mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
+from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.auth import choose_token
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, command_environment, run_command
 from webhook_server.libs.rules.checks import CheckResult
-from webhook_server.libs.runner import KILL_GRACE_SECONDS, command_environment, run_command
 from webhook_server.utils.masking import SECRETS
 
 LOGGER = logging.getLogger(__name__)

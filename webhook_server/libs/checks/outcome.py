@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from webhook_server.libs.process.runner import CommandResult
 from webhook_server.libs.rules.check_output import (
     WORKTREE_FAILURE_SUMMARY,
     exit_code_summary,
@@ -12,7 +13,6 @@ from webhook_server.libs.rules.check_output import (
     timed_out_summary,
 )
 from webhook_server.libs.rules.checks import CheckConclusion, CheckOutput, CheckResult
-from webhook_server.libs.runner import CommandResult
 
 LOGGER = logging.getLogger(__name__)
 

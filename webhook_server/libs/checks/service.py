@@ -12,18 +12,18 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from webhook_server.libs.check_runs import CheckRuns
+from webhook_server.libs.checks.check_runs import CheckRuns
 from webhook_server.libs.checks.execution import CheckExecutor, CheckJob
 from webhook_server.libs.checks.model import CheckTarget, PullRequestRefs, ToolLaunchers
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_mirror import GitMirrors
-from webhook_server.libs.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
-from webhook_server.libs.ledger import Job, JobState, Ledger
-from webhook_server.libs.pr_config import enabled_checks
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.config.rule_inputs import enabled_checks
+from webhook_server.libs.git.mirror import GitMirrors
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
+from webhook_server.libs.pipeline.ledger import Job, JobState, Ledger
+from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, check_home
 from webhook_server.libs.rules.check_output import PR_CLOSED_SUMMARY, superseded_summary
 from webhook_server.libs.rules.checks import CheckConclusion, command_check_names
-from webhook_server.libs.runner import KILL_GRACE_SECONDS, check_home
 from webhook_server.utils.context import DeliveryContext, bind_context, child_context, current_context
 
 LOGGER = logging.getLogger(__name__)

@@ -4,7 +4,8 @@
 """
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.rules.commands import granted_logins, login_argument
 from webhook_server.libs.rules.logins import contains_login

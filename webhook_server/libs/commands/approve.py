@@ -4,14 +4,15 @@ The non-cancel form fires the test-oracle trigger `approved`, only when the labe
 """
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.merge_gate import request_evaluation
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_gate import request_evaluation
+from webhook_server.libs.pr.test_oracle import APPROVED_TRIGGER, trigger_test_oracle
 from webhook_server.libs.rules.labels import APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX
 from webhook_server.libs.rules.logins import normalize_login
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
-from webhook_server.libs.test_oracle import APPROVED_TRIGGER, trigger_test_oracle
 
 
 async def _approve(run: CommandRun) -> None:

@@ -1,14 +1,15 @@
 """`/assign-reviewers` (request reviews from the PR reviewers, `pr-workflow.md` §8) and
 `/assign-reviewer @<login>` (request a review from one repository collaborator)."""
 
-from webhook_server.libs import owners_service
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.pr_reviewers import request_reviewers
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr import owners_service
+from webhook_server.libs.pr.reviewers import request_reviewers
 from webhook_server.libs.rules.commands import login_argument
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
-from webhook_server.utils.github_retry import github_api_call
 
 
 async def _assign_reviewers(run: CommandRun) -> None:

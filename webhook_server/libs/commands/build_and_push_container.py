@@ -2,7 +2,8 @@
 builds the PR code, pushes it as `pr-<N>` and reports on the PR and to Slack (`release.md` §3.1)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.release.container_jobs import request_build_and_push
 from webhook_server.libs.rules.commands import parse_build_arguments, rejected_build_arguments_reply

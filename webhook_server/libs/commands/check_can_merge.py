@@ -1,9 +1,10 @@
 """`/check-can-merge`: evaluate `can-be-merged` now, without the quiet window (valid user)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.merge_gate import request_evaluation
+from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
 

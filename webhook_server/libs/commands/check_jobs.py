@@ -7,15 +7,15 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_check_service import check_service
-from webhook_server.libs.pr_config import enabled_checks
-from webhook_server.libs.pr_inline_checks import run_inline_checks
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.config.rule_inputs import enabled_checks
+from webhook_server.libs.pr.check_service import check_service
+from webhook_server.libs.pr.inline_checks import run_inline_checks
+from webhook_server.libs.pr.merge_gate import request_evaluation
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.rules.checks import inline_check_names
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

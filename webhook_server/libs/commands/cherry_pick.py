@@ -5,15 +5,16 @@ the cherry-picks run at merge; on a merged PR their jobs are queued at once."""
 from github import UnknownObjectException
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.release.cherry_pick import schedule_cherry_picks
 from webhook_server.libs.release.cherry_pick_requests import record_request
 from webhook_server.libs.rules.labels import MAX_LABEL_LENGTH, LabelCategory, cherry_pick_label
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
-from webhook_server.utils.github_retry import github_api_call
 
 CATEGORY_DISABLED_REPLY = "Cherry-pick labels are disabled for this repository, so nothing was scheduled."
 

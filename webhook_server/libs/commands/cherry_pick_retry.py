@@ -2,10 +2,11 @@
 announces the retry, clears the record and runs the cherry-pick again."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.release.cherry_pick import close_previous_cherry_pick, rerun_cherry_pick
 from webhook_server.libs.release.cherry_pick_requests import has_request
 from webhook_server.libs.rules.labels import LabelCategory, cherry_pick_label

@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from webhook_server.libs import owners_service
 from webhook_server.libs.commands.permissions import AccessSources, CommandAccess, GrantComment, OwnersFacts
 from webhook_server.libs.commands.repository_people import RepositoryPeople, repository_people
-from webhook_server.libs.comments import reply_once
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr import owners_service
+from webhook_server.libs.pr.comments import reply_once
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.rules.commands import ParsedCommand
-from webhook_server.utils.github_retry import github_api_call
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 
 @dataclass(frozen=True)

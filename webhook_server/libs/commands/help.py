@@ -3,7 +3,8 @@
 from collections.abc import Callable
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.rules.welcome import CommandHelp, render_command_section
 

@@ -1,10 +1,11 @@
 """`/lgtm` and `/lgtm cancel`: the commenter's `lgtm-<user>` label (anyone except the PR author)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.merge_gate import request_evaluation
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.rules.reviewer_state import lgtm_command
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 

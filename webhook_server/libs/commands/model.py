@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.rules.welcome import CommandHelp
 
@@ -20,20 +21,6 @@ class ArgumentRule(StrEnum):
     NONE = "none"  # any argument text is ignored
     REQUIRED = "required"  # `<command> requires an argument` when empty
     OPTIONAL = "optional"  # `cancel`, build arguments, or nothing
-
-
-class PermissionClass(StrEnum):
-    """Who may run a command (`commands.md` §2, §3)."""
-
-    ANYONE = "anyone"
-    VALID_USER = "valid user"
-    PR_AUTHOR_OR_VALID_USER = "PR author or valid user"
-    PR_AUTHOR_OR_PR_APPROVER = "PR author or PR approver"
-    NOT_PR_AUTHOR = "anyone except the PR author"
-    PR_APPROVER = "PR approver or root approver"
-    MAINTAINER = "maintainer"
-    MAINTAINER_OR_REPOSITORY_APPROVER = "maintainer or repository approver"
-    REBASER = "valid user and (PR author or maintainer)"
 
 
 Effect = Callable[["CommandRun"], Awaitable[None]]

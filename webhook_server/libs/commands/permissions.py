@@ -7,10 +7,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from webhook_server.libs.commands.model import PermissionClass
 from webhook_server.libs.commands.repository_people import RepositoryPeople
 from webhook_server.libs.rules.commands import granted_logins
 from webhook_server.libs.rules.logins import contains_login, same_login
+
+
+class PermissionClass(StrEnum):
+    """Who may run a command (`commands.md` §2, §3)."""
+
+    ANYONE = "anyone"
+    VALID_USER = "valid user"
+    PR_AUTHOR_OR_VALID_USER = "PR author or valid user"
+    PR_AUTHOR_OR_PR_APPROVER = "PR author or PR approver"
+    NOT_PR_AUTHOR = "anyone except the PR author"
+    PR_APPROVER = "PR approver or root approver"
+    MAINTAINER = "maintainer"
+    MAINTAINER_OR_REPOSITORY_APPROVER = "maintainer or repository approver"
+    REBASER = "valid user and (PR author or maintainer)"
 
 
 class Verdict(StrEnum):

@@ -2,7 +2,8 @@
 (rebase onto the base, `--force-with-lease` push, a comment for every ending)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.release.rebase import request_rebase
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp

@@ -2,9 +2,10 @@
 one or posting it when missing (valid user)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.pr_workflow import ensure_welcome_comment
+from webhook_server.libs.pr.workflow import ensure_welcome_comment
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
 

@@ -7,12 +7,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from webhook_server.libs import owners_service
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr import owners_service
 from webhook_server.libs.rules.logins import contains_login, unique_sorted_logins
-from webhook_server.utils.github_retry import github_api_call
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 CONTRIBUTORS_TTL_SECONDS = 300.0
 CONTRIBUTORS_EXTENSION = "contributors_cache"

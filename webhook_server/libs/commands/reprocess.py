@@ -2,9 +2,10 @@
 issue is reopened), `wip` from the title, the full PR workflow and the native auto-merge evaluation."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.pr_workflow import reprocess
+from webhook_server.libs.pr.workflow import reprocess
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
 MERGED_REPLY = "This pull request is merged; there is nothing to reprocess."

@@ -5,9 +5,10 @@
 
 from webhook_server.libs.commands.check_jobs import restart_checks
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.pr_config import enabled_checks
+from webhook_server.libs.config.rule_inputs import enabled_checks
 from webhook_server.libs.rules.checks import optional_check_names, retestable_check_names
 from webhook_server.libs.rules.commands import (
     RETEST_ALL_COMBINED_REPLY,

@@ -13,9 +13,9 @@ from webhook_server.libs.commands.context import CommandRun, CommentFacts, comma
 from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
 from webhook_server.libs.commands.permissions import CommandAccess, Verdict
 from webhook_server.libs.commands.registry import COMMANDS_BY_NAME
-from webhook_server.libs.comments import add_reaction, reply_once
-from webhook_server.libs.pr_config import label_categories
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.pr.comments import add_reaction, reply_once
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.rules.commands import (
     DraftVerdict,
     draft_refusal_reply,
@@ -28,7 +28,7 @@ from webhook_server.libs.rules.commands import (
 from webhook_server.libs.rules.labels import is_label_enabled
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

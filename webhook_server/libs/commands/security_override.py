@@ -3,11 +3,12 @@ security checks of the current head SHA `success`, or runs them again."""
 
 from webhook_server.libs.commands.check_jobs import restart_checks
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_check_runs import complete_check_run, success_result
-from webhook_server.libs.pr_config import enabled_checks
+from webhook_server.libs.config.rule_inputs import enabled_checks
+from webhook_server.libs.pr.check_runs import complete_check_run, success_result
+from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
 
 SECURITY_OVERRIDE_DENIED = "Only maintainers can use `/security-override`"

@@ -1,10 +1,11 @@
 """`/test-oracle`: ask the test oracle to analyse this PR now, ignoring `triggers` (valid user; allowed on drafts)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.pr.test_oracle import request_test_oracle
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
-from webhook_server.libs.test_oracle import request_test_oracle
 
 NOT_CONFIGURED_REPLY = "Test oracle is not configured for this repository."
 

@@ -2,12 +2,13 @@
 is on (**Beyond**: with `verified-job: false` only the label changes)."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_config import label_categories
-from webhook_server.libs.pr_verified import set_verified_check
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_gate import request_evaluation
+from webhook_server.libs.pr.verified import set_verified_check
 from webhook_server.libs.rules.labels import VERIFIED, is_label_enabled
 from webhook_server.libs.rules.verified import VerifiedCheckState
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp

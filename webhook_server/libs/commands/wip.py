@@ -1,15 +1,16 @@
 """`/wip` and `/wip cancel` (`commands.md` §5.2): the `wip` label and the `WIP:` title prefix."""
 
 from webhook_server.libs.commands.context import CommandRun
-from webhook_server.libs.commands.model import ArgumentRule, CommandSpec, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule, CommandSpec
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_config import label_categories
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.rules.label_changes import title_after_wip, title_after_wip_cancel
 from webhook_server.libs.rules.labels import WIP, is_label_enabled
 from webhook_server.libs.rules.welcome import CommandGroup, CommandHelp
-from webhook_server.utils.github_retry import github_api_call
 
 
 async def _set_title(run: CommandRun, title: str) -> None:

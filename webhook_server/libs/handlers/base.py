@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 
 class EventHandler(Protocol):

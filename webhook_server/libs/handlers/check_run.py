@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_automerge import merge_if_automerge
-from webhook_server.libs.pr_snapshot import refresh_snapshot
+from webhook_server.libs.pr.automerge import merge_if_automerge
+from webhook_server.libs.pr.merge_gate import request_evaluation
+from webhook_server.libs.pr.snapshot import refresh_snapshot
 from webhook_server.libs.rules.checks import CAN_BE_MERGED
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

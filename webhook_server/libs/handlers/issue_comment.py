@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from webhook_server.libs.commands.context import CommentFacts
 from webhook_server.libs.commands.runner import run_comment_commands
-from webhook_server.libs.pr_snapshot import pull_snapshot
+from webhook_server.libs.pr.snapshot import pull_snapshot
 from webhook_server.libs.rules.commands import is_ignored_comment
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

@@ -7,15 +7,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.pr_check_service import cancel_pr_jobs, cancel_superseded_jobs
-from webhook_server.libs.pr_closed import schedule_merge_state_refresh
-from webhook_server.libs.pr_inline_checks import run_inline_checks
-from webhook_server.libs.pr_label_event import process_label_event
-from webhook_server.libs.pr_native_automerge import evaluate_native_auto_merge
-from webhook_server.libs.pr_snapshot import PullSnapshot, pull_snapshot
-from webhook_server.libs.pr_synchronize import process_push
-from webhook_server.libs.pr_tracking_issue import close_tracking_issue, ensure_tracking_issue
-from webhook_server.libs.pr_workflow import (
+from webhook_server.libs.pr.check_service import cancel_pr_jobs, cancel_superseded_jobs
+from webhook_server.libs.pr.closed import schedule_merge_state_refresh
+from webhook_server.libs.pr.inline_checks import run_inline_checks
+from webhook_server.libs.pr.label_event import process_label_event
+from webhook_server.libs.pr.native_automerge import evaluate_native_auto_merge
+from webhook_server.libs.pr.snapshot import PullSnapshot, pull_snapshot
+from webhook_server.libs.pr.synchronize import process_push
+from webhook_server.libs.pr.test_oracle import trigger_test_oracle
+from webhook_server.libs.pr.tracking_issue import close_tracking_issue, ensure_tracking_issue
+from webhook_server.libs.pr.workflow import (
     Work,
     apply_wip_from_title,
     ensure_welcome_comment,
@@ -25,10 +26,9 @@ from webhook_server.libs.pr_workflow import (
 )
 from webhook_server.libs.release.on_close import release_after_close
 from webhook_server.libs.rules.checks import CONVENTIONAL_TITLE
-from webhook_server.libs.test_oracle import trigger_test_oracle
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from webhook_server.libs import owners_service
-from webhook_server.libs.comments import post_comment
-from webhook_server.libs.labels_service import LabelService
-from webhook_server.libs.merge_gate import request_evaluation
-from webhook_server.libs.pr_snapshot import pull_snapshot
+from webhook_server.libs.pr import owners_service
+from webhook_server.libs.pr.comments import post_comment
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_gate import request_evaluation
+from webhook_server.libs.pr.snapshot import pull_snapshot
+from webhook_server.libs.pr.test_oracle import trigger_test_oracle
 from webhook_server.libs.rules.labels import APPROVED_PREFIX
 from webhook_server.libs.rules.logins import normalize_login
 from webhook_server.libs.rules.reviewer_state import approve_command, review_body_has_approve, review_label_diff
-from webhook_server.libs.test_oracle import trigger_test_oracle
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

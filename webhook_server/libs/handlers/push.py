@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from webhook_server.libs.release.tag_release import schedule_tag_release
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

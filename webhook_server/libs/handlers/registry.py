@@ -20,6 +20,6 @@ HANDLERS: dict[str, type[EventHandler]] = {
 }
 
 
-def handler_for(event: str) -> type[EventHandler]:
-    """The handler class of an event that passed the early exits."""
-    return HANDLERS[event]
+def handler_for(event: str) -> type[EventHandler] | None:
+    """The handler class of an event, or None for events the early exits always skip (`ping`, unknown)."""
+    return HANDLERS.get(event)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.merge_gate import request_evaluation
+from webhook_server.libs.pr.merge_gate import request_evaluation
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 
 class ReviewThreadHandler:

@@ -4,4 +4,5 @@ Modules: ``files`` (which files exist), ``reverse_reader`` (lines backwards in b
 (record → viewer entry), ``filters`` (query parameters → predicate), ``query`` (newest-first scans
 with a budget), ``summary_index`` (hook id → summary location, exact record counts), ``tailer``
 (follows the current day file), ``workflow_steps`` and ``pr_flow`` (response shapes).
+May import `utils/` only.
 """

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from webhook_server.libs.ai_cli import AiRequest, run_ai_cli
-from webhook_server.libs.git_process import GitError, GitRunner
+from webhook_server.libs.git.process import GitError, GitRunner
+from webhook_server.libs.process.ai_cli import AiRequest, run_ai_cli
 from webhook_server.libs.release.conflicts import ConflictContext, ConflictResolution, ConflictResolver
 
 LOGGER = logging.getLogger(__name__)

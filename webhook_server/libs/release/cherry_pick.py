@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.jobs import JobHandlers, JobOutcome, JobRequest
-from webhook_server.libs.ledger import Job, JobState
-from webhook_server.libs.pr_config import label_categories
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.config.rule_inputs import label_categories
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.jobs import JobHandlers, JobOutcome, JobRequest
+from webhook_server.libs.pipeline.ledger import Job, JobState
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release import cherry_pick_text as text
 from webhook_server.libs.release.cherry_pick_batches import BatchKey
 from webhook_server.libs.release.cherry_pick_job import CherryPickRun
@@ -26,16 +28,14 @@ from webhook_server.libs.release.cherry_pick_task import CHERRY_PICK_JOB_KIND, C
 from webhook_server.libs.release.cherry_pick_text import TargetOutcome
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService, release_service
-from webhook_server.libs.repository_context import RepositoryContext
 from webhook_server.libs.rules.check_output import MAX_CHECK_TEXT_LENGTH, cut_middle, mask_secrets
 from webhook_server.libs.rules.checks import CHERRY_PICKED, CheckConclusion, CheckOutput, CheckResult
 from webhook_server.libs.rules.labels import CHERRY_PICK_PREFIX, LabelCategory
 from webhook_server.libs.rules.logins import same_login
-from webhook_server.utils.github_retry import github_api_call
 from webhook_server.utils.masking import SECRETS
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

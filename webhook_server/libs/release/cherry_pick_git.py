@@ -9,9 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from webhook_server.libs.process.runner import CommandResult, command_environment, run_command
 from webhook_server.libs.release.cherry_pick_text import PRE_COMMIT_FIX_MESSAGE
 from webhook_server.libs.release.worktree_git import WorktreeGit
-from webhook_server.libs.runner import CommandResult, command_environment, run_command
 
 LOGGER = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ import logging
 from pathlib import Path
 
 from webhook_server.libs.config import AiFeatures, RepositoryConfig
-from webhook_server.libs.git_mirror import branch_refspec, pull_head_refspec
-from webhook_server.libs.git_process import GitError
+from webhook_server.libs.git.mirror import branch_refspec, pull_head_refspec
+from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.release import cherry_pick_git as picking
 from webhook_server.libs.release import cherry_pick_text as text
 from webhook_server.libs.release.cherry_pick_pull import PullOpener, find_existing_pull
@@ -24,7 +25,6 @@ from webhook_server.libs.release.dco import restore_dco_author
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService
 from webhook_server.libs.release.worktree_git import GitAccess, WorktreeGit
-from webhook_server.libs.repository_context import RepositoryContext
 
 LOGGER = logging.getLogger(__name__)
 

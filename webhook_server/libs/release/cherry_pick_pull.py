@@ -8,8 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_content import read_owners
-from webhook_server.libs.pr_config import size_buckets
+from webhook_server.libs.config.rule_inputs import size_buckets
+from webhook_server.libs.git.content import read_owners
 from webhook_server.libs.release import cherry_pick_text as text
 from webhook_server.libs.release.cherry_pick_record import CREATED, CherryPickRecord, read_record, write_record
 from webhook_server.libs.release.cherry_pick_task import CherryPickTask

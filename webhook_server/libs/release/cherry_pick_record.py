@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from webhook_server.libs.ledger import Ledger
-from webhook_server.libs.pr_verified import cherry_pick_branch_key
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pr.verified import cherry_pick_branch_key
 
 PUSHING = "pushing"
 CREATED = "created"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.pipeline.ledger import Ledger
 
 REQUEST_KIND = "cherry-pick-request"
 INDEX_KIND = "cherry-pick-requests"

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from webhook_server.libs.checks.execution import job_secrets
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_process import GitError
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release.containers import (
     ContainerOutcome,
     ContainerPublisher,
@@ -28,10 +29,9 @@ from webhook_server.libs.release.service import ReleaseService, release_service
 from webhook_server.libs.release.slack import send_slack
 from webhook_server.libs.release.source_trees import branch_tree, pull_tree, tag_tree
 from webhook_server.libs.release.worktree_git import GitAccess
-from webhook_server.libs.repository_context import RepositoryContext
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

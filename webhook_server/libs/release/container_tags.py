@@ -17,17 +17,17 @@ from github import UnknownObjectException
 
 from webhook_server.libs.checks.execution import job_secrets
 from webhook_server.libs.config import ContainerConfig, RepositoryConfig
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release.podman import ToolRunner
 from webhook_server.libs.release.registry import has_registry_host, registry_host, registry_login
 from webhook_server.libs.release.release_jobs import release_request, submit_release_job, timed_handlers
 from webhook_server.libs.release.repo_api import GithubErrors, RepositoryApi, get_all, rest
 from webhook_server.libs.release.service import ReleaseService, release_service
 from webhook_server.libs.release.worktree_git import GitAccess
-from webhook_server.libs.repository_context import RepositoryContext
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

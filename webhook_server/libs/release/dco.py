@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from webhook_server.libs.git_process import GitError
+from webhook_server.libs.git.process import GitError
 from webhook_server.libs.release.worktree_git import WorktreeGit
 
 LOGGER = logging.getLogger(__name__)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release.cherry_pick import cherry_pick_after_merge
 from webhook_server.libs.release.cherry_pick_requests import recorded_targets
 from webhook_server.libs.release.container_jobs import schedule_merged_build
 from webhook_server.libs.release.container_tags import delete_pr_image_tag
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 
 async def release_after_close(webhook: GithubWebhook, pull: PullSnapshot) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from webhook_server.libs.config import RepositoryConfig
+from webhook_server.libs.process.runner import CommandResult, command_environment, run_command
 from webhook_server.libs.release.service import ReleaseService
-from webhook_server.libs.runner import CommandResult, command_environment, run_command
 
 LOGGER = logging.getLogger(__name__)
 

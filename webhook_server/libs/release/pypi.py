@@ -10,14 +10,14 @@ from pathlib import Path
 
 from webhook_server.libs.checks.execution import job_secrets
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_process import GitError
+from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.release.podman import ToolRunner, command_output
 from webhook_server.libs.release.repo_api import RepositoryApi, get_all, rest
 from webhook_server.libs.release.service import ReleaseService
 from webhook_server.libs.release.slack import send_slack
 from webhook_server.libs.release.source_trees import tag_tree
 from webhook_server.libs.release.worktree_git import GitAccess
-from webhook_server.libs.repository_context import RepositoryContext
 from webhook_server.libs.rules.check_output import cut_middle, mask_secrets, strip_ansi
 
 LOGGER = logging.getLogger(__name__)

@@ -8,20 +8,20 @@ import logging
 from typing import TYPE_CHECKING
 
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.git_mirror import branch_refspec
-from webhook_server.libs.git_process import GitError
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.git.mirror import branch_refspec
+from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pr.snapshot import PullSnapshot
+from webhook_server.libs.process.runner import CommandResult
 from webhook_server.libs.release.release_jobs import release_request, submit_release_job, timed_handlers
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService, release_service
 from webhook_server.libs.release.worktree_git import GitAccess, WorktreeGit
-from webhook_server.libs.repository_context import RepositoryContext
 from webhook_server.libs.rules.check_output import mask_secrets
-from webhook_server.libs.runner import CommandResult
 from webhook_server.utils.masking import SECRETS
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

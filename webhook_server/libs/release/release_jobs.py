@@ -11,12 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from webhook_server.libs.jobs import JobHandlers, JobOutcome, JobRequest
-from webhook_server.libs.ledger import Job, JobState
+from webhook_server.libs.pipeline.jobs import JobHandlers, JobOutcome, JobRequest
+from webhook_server.libs.pipeline.ledger import Job, JobState
 from webhook_server.libs.release.service import ReleaseService
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

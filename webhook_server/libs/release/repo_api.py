@@ -13,10 +13,10 @@ from urllib.parse import quote
 import requests
 from github import Github, GithubException, UnknownObjectException
 
-from webhook_server.libs.github_app import AppNotInstalledError
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.app import AppNotInstalledError
+from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.rules.check_output import mask_secrets
-from webhook_server.utils.github_retry import github_api_call
 from webhook_server.utils.masking import SECRETS
 
 LOGGER = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.ledger import Job, JobState
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import Job, JobState
 from webhook_server.libs.release.cherry_pick import cherry_pick_handlers
 from webhook_server.libs.release.cherry_pick_task import CHERRY_PICK_JOB_KIND
 from webhook_server.libs.release.container_jobs import CONTAINER_JOB_KIND
@@ -18,7 +19,6 @@ from webhook_server.libs.release.container_tags import TAG_CLEANUP_JOB_KIND
 from webhook_server.libs.release.rebase import REBASE_JOB_KIND
 from webhook_server.libs.release.service import ReleaseService
 from webhook_server.libs.release.tag_release import TAG_RELEASE_JOB_KIND
-from webhook_server.libs.repository_context import RepositoryContext
 
 LOGGER = logging.getLogger(__name__)
 

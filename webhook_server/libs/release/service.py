@@ -8,20 +8,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webhook_server.libs.check_runs import CheckRuns
-from webhook_server.libs.git_mirror import GitMirrors
-from webhook_server.libs.jobs import JobManager, JobRequest, job_key
-from webhook_server.libs.labels_service import REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache
-from webhook_server.libs.ledger import Ledger
-from webhook_server.libs.pr_git import CHECKS_EXTENSION
+from webhook_server.libs.checks.check_runs import CheckRuns
+from webhook_server.libs.git.mirror import GitMirrors
+from webhook_server.libs.pipeline.jobs import JobManager, JobRequest, job_key
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.pr.git_access import CHECKS_EXTENSION
+from webhook_server.libs.pr.labels import REPOSITORY_LABELS_EXTENSION, RepositoryLabelCache
 from webhook_server.libs.release.ai_conflicts import ai_conflict_resolver
 from webhook_server.libs.release.cherry_pick_batches import CherryPickBatches
 from webhook_server.libs.release.conflicts import ConflictResolver
 from webhook_server.libs.release.tools import ReleaseTools
-from webhook_server.libs.services import ServerServices
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 RELEASE_EXTENSION = "release"
 

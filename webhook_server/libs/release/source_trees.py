@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from webhook_server.libs.git_mirror import GitMirror, branch_refspec, pull_head_refspec, tag_refspec
-from webhook_server.libs.pr_snapshot import PullSnapshot
+from webhook_server.libs.git.mirror import GitMirror, branch_refspec, pull_head_refspec, tag_refspec
+from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release.worktree_git import GitAccess
 
 

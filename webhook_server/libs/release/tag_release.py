@@ -12,7 +12,7 @@ from webhook_server.libs.release.release_jobs import release_request, submit_rel
 from webhook_server.libs.release.service import release_service
 
 if TYPE_CHECKING:
-    from webhook_server.libs.github_api import GithubWebhook
+    from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from webhook_server.libs.git_credentials import CommitIdentity, git_auth_environment
-from webhook_server.libs.git_mirror import GitMirror
-from webhook_server.libs.git_process import GitRunner
-from webhook_server.libs.github_auth import choose_token
-from webhook_server.libs.repository_context import RepositoryContext
-from webhook_server.libs.runner import CommandResult
+from webhook_server.libs.git.credentials import CommitIdentity, git_auth_environment
+from webhook_server.libs.git.mirror import GitMirror
+from webhook_server.libs.git.process import GitRunner
+from webhook_server.libs.github.auth import choose_token
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.process.runner import CommandResult
 
 
 @dataclass(frozen=True)

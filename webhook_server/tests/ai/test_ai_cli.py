@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs import ai_cli
-from webhook_server.libs.ai_cli import AiAnswer, AiRequest, run_ai_cli
+from webhook_server.libs.process import ai_cli
+from webhook_server.libs.process.ai_cli import AiAnswer, AiRequest, run_ai_cli
 from webhook_server.tests.ai.stub_cli import StubFiles
 from webhook_server.utils.masking import SECRETS
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs import ai_cli
 from webhook_server.libs.config import config_from_document, repository_config
-from webhook_server.libs.config_model import AiCherryPickConflicts, AiFeatures
-from webhook_server.libs.git_credentials import CommitIdentity
-from webhook_server.libs.git_process import GitRunner
+from webhook_server.libs.config.model import AiCherryPickConflicts, AiFeatures
+from webhook_server.libs.git.credentials import CommitIdentity
+from webhook_server.libs.git.process import GitRunner
+from webhook_server.libs.process import ai_cli
 from webhook_server.libs.release import cherry_pick_git as picking
 from webhook_server.libs.release.ai_conflicts import SYSTEM_PROMPT, ai_conflict_resolver
 from webhook_server.libs.release.conflicts import ConflictContext, ConflictResolution

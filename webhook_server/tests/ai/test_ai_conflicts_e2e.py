@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from webhook_server.libs import ai_cli
+from webhook_server.libs.process import ai_cli
 from webhook_server.libs.release.ai_conflicts import SYSTEM_PROMPT
 from webhook_server.libs.release.cherry_pick_text import MANUAL_HEADER
 from webhook_server.tests.ai.stub_cli import StubFiles

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from webhook_server.libs import ai_cli
-from webhook_server.libs.ai_title import AI_TITLE_JOB_KIND
+from webhook_server.libs.pr.ai_title import AI_TITLE_JOB_KIND
+from webhook_server.libs.process import ai_cli
 from webhook_server.libs.rules.ai_title import FIX_APPLIED_HEADING, FIX_SKIPPED_HEADING, SUGGESTED_HEADING
 from webhook_server.libs.rules.conventional_title import INVALID_TITLE, VALID_TITLE, conventional_title_result
 from webhook_server.tests.ai.stub_cli import StubFiles

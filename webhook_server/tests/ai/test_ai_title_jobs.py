@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from webhook_server.libs.ai_title import AI_TITLE_JOB_KIND, INTERRUPTED_ERROR, abandon_interrupted_title_job
-from webhook_server.libs.ledger import LEDGER_FILE_NAME, JobState, Ledger
+from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, JobState, Ledger
+from webhook_server.libs.pr.ai_title import AI_TITLE_JOB_KIND, INTERRUPTED_ERROR, abandon_interrupted_title_job
 
 
 async def test_interrupted_title_job_is_marked_failed(tmp_path: Path) -> None:

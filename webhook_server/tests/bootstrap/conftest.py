@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from webhook_server.libs.config import RepositoryConfig, ServerConfig, config_from_document, repository_config
-from webhook_server.libs.github_transport import PACER
-from webhook_server.libs.request_pacer import PacerLimits
+from webhook_server.libs.github.pacer import PacerLimits
+from webhook_server.libs.github.transport import PACER
 
 REPOSITORY = "acme/widgets"
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from webhook_server.libs.bootstrap.labels import desired_labels
-from webhook_server.libs.pr_config import enabled_checks
+from webhook_server.libs.config.rule_inputs import enabled_checks
 from webhook_server.libs.rules.checks import branch_protection_required_checks
 from webhook_server.tests.bootstrap.conftest import widgets_config
 

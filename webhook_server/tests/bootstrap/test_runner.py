@@ -11,11 +11,11 @@ import pytest
 
 from webhook_server.libs.bootstrap import MAX_PARALLEL_REPOSITORIES, startup_bootstrap
 from webhook_server.libs.bootstrap.hook_records import RECORDS_FILE
-from webhook_server.libs.github_transport import install_transport
-from webhook_server.libs.repository_context import GithubAccess
+from webhook_server.libs.github import api_call
+from webhook_server.libs.github.repository_context import GithubAccess
+from webhook_server.libs.github.transport import install_transport
 from webhook_server.tests.bootstrap.world import API_USER, make_world
 from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.utils import github_retry
 from webhook_server.utils.metrics import METRICS_REGISTRY
 
 SETTINGS = ("delete_branch_on_merge", "allow_auto_merge", "allow_update_branch")
@@ -162,7 +162,7 @@ async def test_unreachable_github_is_contained(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     world.root["github-api-url"] = f"http://127.0.0.1:{closed_port}"
-    monkeypatch.setattr(github_retry, "_policy", github_retry.RetryPolicy(delays=(0.0,), jitter=0.0))
+    monkeypatch.setattr(api_call, "_policy", api_call.RetryPolicy(delays=(0.0,), jitter=0.0))
     results = await world.bootstrap()
     [result] = results.values()
     assert not result.ok

@@ -7,8 +7,8 @@ from typing import Any
 from webhook_server.libs.bootstrap import BootstrapResult, bootstrap_repositories
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, RerunCheck
 from webhook_server.libs.config import ServerConfig, config_from_document
-from webhook_server.libs.github_transport import install_transport
-from webhook_server.libs.repository_context import GithubAccess
+from webhook_server.libs.github.repository_context import GithubAccess
+from webhook_server.libs.github.transport import install_transport
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.faults import RequestRecord
 

@@ -12,12 +12,12 @@ import pytest
 
 from webhook_server.libs.checks import CheckService, CheckTarget, ToolLaunchers
 from webhook_server.libs.config import RepositoryConfig, RepositoryEntry, config_from_document, repository_config
-from webhook_server.libs.github_app import GithubApp
-from webhook_server.libs.github_clients import PooledClient
-from webhook_server.libs.ledger import LEDGER_FILE_NAME, Ledger
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.github import api_call
+from webhook_server.libs.github.app import GithubApp
+from webhook_server.libs.github.clients import PooledClient
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, Ledger
 from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.utils import github_retry
 
 FULL_NAME = "acme/widget"
 API_USER = "api-bot"
@@ -99,9 +99,9 @@ class CheckWorld:
 @pytest.fixture
 def fast_github_retries() -> Iterator[None]:
     """No real waits between retries of GitHub calls."""
-    github_retry.configure(policy=github_retry.RetryPolicy(time_scale=0.0))
+    api_call.configure(policy=api_call.RetryPolicy(time_scale=0.0))
     yield
-    github_retry.configure(policy=github_retry.RetryPolicy())
+    api_call.configure(policy=api_call.RetryPolicy())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from webhook_server.libs.config import (
     config_from_document,
     repository_config,
 )
-from webhook_server.libs.runner import CommandResult
+from webhook_server.libs.process.runner import CommandResult
 
 WORKTREE = Path("/data/worktrees/widget-1234")
 TARGET = CheckTarget(number=7, head_sha="a" * 40, head_ref="feature", base_ref="main", base_sha="b" * 40)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.check_runs import CheckRuns
-from webhook_server.libs.ledger import LEDGER_FILE_NAME, Ledger
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.checks.check_runs import CheckRuns
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, Ledger
 from webhook_server.libs.rules.checks import CheckConclusion, CheckOutput, CheckResult
 from webhook_server.tests.checks.conftest import FULL_NAME, CheckWorld
 

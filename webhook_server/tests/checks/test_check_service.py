@@ -10,8 +10,8 @@ import pytest
 
 from webhook_server.libs.checks import CheckService
 from webhook_server.libs.config import RepositoryConfig
-from webhook_server.libs.ledger import JobState
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import JobState
 from webhook_server.tests.checks.conftest import CheckWorld
 from webhook_server.utils.context import DeliveryContext, bind_context
 

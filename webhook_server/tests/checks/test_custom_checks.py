@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.github_clients import PooledClient
-from webhook_server.libs.ledger import JobState
-from webhook_server.libs.repository_context import RepositoryContext
+from webhook_server.libs.github.clients import PooledClient
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import JobState
 from webhook_server.tests.checks.conftest import FULL_NAME, CheckWorld
 from webhook_server.utils.masking import SECRETS
 

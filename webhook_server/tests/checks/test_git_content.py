@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.git_content import changed_files, is_clean_rebase, pr_diff_hash, read_owners
-from webhook_server.libs.git_mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
-from webhook_server.libs.git_process import GitError
+from webhook_server.libs.git.content import changed_files, is_clean_rebase, pr_diff_hash, read_owners
+from webhook_server.libs.git.mirror import GitMirror, GitMirrors, branch_refspec, pull_head_refspec
+from webhook_server.libs.git.process import GitError
 from webhook_server.libs.rules.owners import OwnersFile
 from webhook_server.tests.checks.origin import Origin
 

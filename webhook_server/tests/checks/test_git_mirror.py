@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.git_credentials import CommitIdentity, git_auth_environment
-from webhook_server.libs.git_mirror import (
+from webhook_server.libs.git.credentials import CommitIdentity, git_auth_environment
+from webhook_server.libs.git.mirror import (
     GitMirrors,
     branch_refspec,
     is_full_sha,
     pull_head_refspec,
     tag_refspec,
 )
-from webhook_server.libs.git_process import GitError
+from webhook_server.libs.git.process import GitError
 from webhook_server.tests.checks.origin import Origin, git
 
 TOKEN = "ghs_mirror_test_token_0123456789"

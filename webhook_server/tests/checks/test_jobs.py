@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
-from webhook_server.libs.ledger import LEDGER_FILE_NAME, Job, JobState, Ledger
+from webhook_server.libs.pipeline.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
+from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, Job, JobState, Ledger
 
 SUCCESS = JobOutcome(JobState.SUCCEEDED, "success")
 

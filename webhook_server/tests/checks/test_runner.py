@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.runner import BoundedCapture, command_environment, cut_for_log, run_command
+from webhook_server.libs.process.runner import BoundedCapture, command_environment, cut_for_log, run_command
 from webhook_server.utils.masking import SECRETS
 
 
@@ -192,7 +192,7 @@ def test_cut_for_log(text: str, expected: str) -> None:
 
 async def test_debug_lines_are_masked_and_cut(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     SECRETS.add("registered-secret-value")
-    caplog.set_level(logging.DEBUG, logger="webhook_server.libs.runner")
+    caplog.set_level(logging.DEBUG, logger="webhook_server.libs.process.runner")
     await run_command(
         ["sh", "-c", "echo registered-secret-value extra-secret-value; head -c 900 /dev/zero | tr '\\0' y >&2"],
         cwd=tmp_path,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs import test_oracle
 from webhook_server.libs.config import TestOracleConfig
-from webhook_server.libs.ledger import JobState, Ledger
-from webhook_server.libs.test_oracle import (
+from webhook_server.libs.pipeline.ledger import JobState, Ledger
+from webhook_server.libs.pr import test_oracle
+from webhook_server.libs.pr.test_oracle import (
     INTERRUPTED_ERROR,
     ORACLE_JOB_KIND,
     OracleCall,

@@ -5,8 +5,14 @@ from collections.abc import Sequence
 
 import pytest
 
-from webhook_server.libs.commands.model import PermissionClass
-from webhook_server.libs.commands.permissions import AccessSources, CommandAccess, GrantComment, OwnersFacts, Verdict
+from webhook_server.libs.commands.permissions import (
+    AccessSources,
+    CommandAccess,
+    GrantComment,
+    OwnersFacts,
+    PermissionClass,
+    Verdict,
+)
 from webhook_server.libs.commands.repository_people import RepositoryPeople
 
 P = PermissionClass

@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from webhook_server.libs.commands.model import ArgumentRule, PermissionClass
+from webhook_server.libs.commands.model import ArgumentRule
+from webhook_server.libs.commands.permissions import PermissionClass
 from webhook_server.libs.commands.registry import COMMANDS, COMMANDS_BY_NAME, command_named, visible_command_help
 from webhook_server.libs.config import RepositoryConfig, repository_config
 from webhook_server.libs.rules.welcome import NO_RETEST_LINE, render_command_section

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from webhook_server.libs.config import BranchProtection
-from webhook_server.libs.config_merge import (
+from webhook_server.libs.config.merge import (
     conversation_resolution_required,
     effective_tokens,
     generic_lookup,

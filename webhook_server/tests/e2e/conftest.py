@@ -9,12 +9,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from webhook_server.libs import github_transport
-from webhook_server.libs.request_pacer import PacerLimits
+from webhook_server.libs.github import api_call, transport
+from webhook_server.libs.github.api_call import RetryPolicy
+from webhook_server.libs.github.pacer import PacerLimits
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.utils import github_retry
-from webhook_server.utils.github_retry import RetryPolicy
 
 UNREACHABLE_GITHUB = "http://127.0.0.1:9"
 
@@ -33,13 +32,13 @@ def offline_server(tmp_path: Path, throwaway_private_key: str) -> Iterator[Runni
     shrunk so the failing startup bootstrap ends at once."""
     config = server_config(UNREACHABLE_GITHUB, ["ghp_offline"], 1, {"managed": {"name": "org/managed"}})
     write_data_dir(tmp_path / "data", config, throwaway_private_key)
-    github_retry.configure(policy=RetryPolicy(time_scale=0.001))
+    api_call.configure(policy=RetryPolicy(time_scale=0.001))
     server = InProcessServer(tmp_path / "data")
     try:
         yield server.start()
     finally:
         server.stop()
-        github_retry.configure(policy=RetryPolicy())
+        api_call.configure(policy=RetryPolicy())
 
 
 @dataclass
@@ -70,10 +69,10 @@ def github_servers(fake_github: FakeGitHub, tmp_path: Path) -> Iterator[GithubBa
         yield servers
     finally:
         servers.stop_all()
-        github_retry.configure(policy=RetryPolicy())
+        api_call.configure(policy=RetryPolicy())
 
 
 @pytest.fixture(autouse=True)
 def relaxed_write_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub's 80 writes/minute guidance would make every bootstrap of a test repository slow."""
-    monkeypatch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60_000.0, write_burst=1000))
+    monkeypatch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60_000.0, write_burst=1000))

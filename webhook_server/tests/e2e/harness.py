@@ -19,8 +19,8 @@ import yaml
 
 from webhook_server.app import create_app
 from webhook_server.libs.config import load_config
-from webhook_server.libs.server_runtime import ServerRuntime
-from webhook_server.libs.token_pool import TOKENS
+from webhook_server.libs.github.token_pool import TOKENS
+from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.utils.signature import sign_body
 
 WEBHOOK_SECRET = "e2e-webhook-secret"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from webhook_server.libs.github import api_call
+from webhook_server.libs.github.api_call import RetryPolicy
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, server_config, write_data_dir
-from webhook_server.utils import github_retry
-from webhook_server.utils.github_retry import RetryPolicy
 
 VIEWER_TOKEN = "viewer-secret-token"
 BEARER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
@@ -30,13 +30,13 @@ def viewer_server(
         log_viewer={"bearer-token": VIEWER_TOKEN},
     )
     write_data_dir(tmp_path / "data", config, throwaway_private_key)
-    github_retry.configure(policy=RetryPolicy(time_scale=0.001))
+    api_call.configure(policy=RetryPolicy(time_scale=0.001))
     server = InProcessServer(tmp_path / "data")
     try:
         yield server.start()
     finally:
         server.stop()
-        github_retry.configure(policy=RetryPolicy())
+        api_call.configure(policy=RetryPolicy())
 
 
 async def _workflow_steps(client: httpx.AsyncClient, delivery: str) -> httpx.Response:

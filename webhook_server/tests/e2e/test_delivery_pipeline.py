@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from webhook_server.libs.github import api_call
+from webhook_server.libs.github.api_call import RetryPolicy
 from webhook_server.tests.e2e.conftest import GithubBackedServers
 from webhook_server.tests.e2e.harness import RunningServer, read_summaries
 from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.utils import github_retry
-from webhook_server.utils.github_retry import RetryPolicy
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "webhook-examples.json"
 REPO = "org/repo"
@@ -134,7 +134,7 @@ async def test_deliveries_of_one_pr_never_overlap(fake_github: FakeGitHub, githu
 async def test_server_errors_are_retried_with_backoff(
     fake_github: FakeGitHub, github_servers: GithubBackedServers
 ) -> None:
-    github_retry.configure(policy=RetryPolicy(time_scale=SCALE))
+    api_call.configure(policy=RetryPolicy(time_scale=SCALE))
     tokens = _setup_repo(fake_github)
     server = github_servers.start({"repo": {"name": REPO}}, tokens)
     await server.deliver("status", _status_payload("c" * 40))
@@ -153,7 +153,7 @@ async def test_server_errors_are_retried_with_backoff(
 async def test_secondary_rate_limit_waits_for_retry_after(
     fake_github: FakeGitHub, github_servers: GithubBackedServers
 ) -> None:
-    github_retry.configure(policy=RetryPolicy(time_scale=SCALE))
+    api_call.configure(policy=RetryPolicy(time_scale=SCALE))
     tokens = _setup_repo(fake_github)
     server = github_servers.start({"repo": {"name": REPO}}, tokens)
     await server.deliver("status", _status_payload("c" * 40))
@@ -207,28 +207,28 @@ async def test_pacer_spaces_content_creating_requests(
 ) -> None:
     from github import Auth
 
-    from webhook_server.libs import github_transport
-    from webhook_server.libs.github_clients import make_github
-    from webhook_server.libs.request_pacer import PacerLimits, RequestPacer
+    from webhook_server.libs.github import transport
+    from webhook_server.libs.github.clients import make_github
+    from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
 
     tokens = _setup_repo(fake_github)
     server: RunningServer = github_servers.start({"repo": {"name": REPO}}, tokens)
     assert server.base_url
-    original = github_transport.PACER
-    github_transport.PACER = RequestPacer(
+    original = transport.PACER
+    transport.PACER = RequestPacer(
         PacerLimits(max_concurrent=2, writes_per_minute=600.0, write_burst=3, background_reserve=0)
     )
     try:
         client = make_github(fake_github.base_url, Auth.Token(tokens[0]))
-        repo = await github_retry.github_api_call(client.get_repo, REPO)
-        labels = [await github_retry.github_api_call(repo.create_label, f"label-{i}", "ededed") for i in range(6)]
+        repo = await api_call.github_api_call(client.get_repo, REPO)
+        labels = [await api_call.github_api_call(repo.create_label, f"label-{i}", "ededed") for i in range(6)]
         if method == "PATCH":
             fake_github.clear_request_log()
             await asyncio.sleep(0.5)  # let the write burst refill after the POSTs
             for label in labels:
-                await github_retry.github_api_call(label.edit, label.name, "000000")
+                await api_call.github_api_call(label.edit, label.name, "000000")
     finally:
-        github_transport.PACER = original
+        transport.PACER = original
     writes = [call.time for call in fake_github.calls(method, path_prefix=f"/repos/{REPO}/labels/label-")]
     if method == "POST":
         writes = [call.time for call in fake_github.calls(method, path_prefix=f"/repos/{REPO}/labels")][-6:]

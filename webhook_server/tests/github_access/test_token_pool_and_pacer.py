@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from webhook_server.libs.request_pacer import PacerLimits, RequestPacer
-from webhook_server.libs.token_pool import NoApiTokenError, TokenPool, TokenRegistry
+from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
+from webhook_server.libs.github.token_pool import NoApiTokenError, TokenPool, TokenRegistry
 
 
 def _pool(*specs: tuple[str, bool, int | None]) -> TokenPool:

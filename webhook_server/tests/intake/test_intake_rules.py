@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from webhook_server.libs.early_exits import early_exit
+from webhook_server.libs.context.early_exits import early_exit
 from webhook_server.utils.signature import sign_body, signature_matches
 from webhook_server.web.intake_checks import (
     IntakeRejectedError,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.ledger import LEDGER_FILE_NAME, Ledger
+from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, Ledger
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import asyncio
 import json
 from datetime import UTC, datetime
 
-from webhook_server.libs.delivery import Delivery, DeliveryState, RecordStatus
-from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, RecordStatus
+from webhook_server.libs.pipeline.ledger import Ledger
 
 
 async def record_delivery(

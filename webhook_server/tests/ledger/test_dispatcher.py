@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.delivery import Delivery, DeliveryState
-from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult, ProcessFn
-from webhook_server.libs.ledger import Ledger
+from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState
+from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult, ProcessFn
+from webhook_server.libs.pipeline.ledger import Ledger
 from webhook_server.tests.ledger.helpers import record_delivery, wait_for_state
 
 

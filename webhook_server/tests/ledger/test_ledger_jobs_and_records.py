@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from webhook_server.libs.ledger import JobState, Ledger
-from webhook_server.libs.ledger_jobs import UnknownJobError
+from webhook_server.libs.pipeline.ledger import JobState, Ledger
+from webhook_server.libs.pipeline.ledger.jobs import UnknownJobError
 
 
 async def _add_job(ledger: Ledger, name: str, *, pr_number: int | None = 7, head_sha: str | None = "a" * 40) -> int:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from webhook_server.libs.delivery import DeliveryState, RecordStatus
-from webhook_server.libs.ledger import Ledger
-from webhook_server.libs.ledger_schema import SCHEMA_VERSION, LedgerSchemaError
+from webhook_server.libs.pipeline.delivery import DeliveryState, RecordStatus
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger.schema import SCHEMA_VERSION, LedgerSchemaError
 from webhook_server.tests.ledger.helpers import record_delivery
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -148,7 +148,7 @@ _SIGKILL_CHILD = textwrap.dedent(
     import asyncio, json, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from webhook_server.libs.ledger import Ledger
+    from webhook_server.libs.pipeline.ledger import Ledger
 
     async def main() -> None:
         ledger = await Ledger.open(Path(sys.argv[1]))

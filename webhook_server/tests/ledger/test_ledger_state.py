@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from webhook_server.libs.delivery import DeliveryState
-from webhook_server.libs.ledger import Ledger
-from webhook_server.libs.ledger_deliveries import UnknownDeliveryError
+from webhook_server.libs.pipeline.delivery import DeliveryState
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger.deliveries import UnknownDeliveryError
 from webhook_server.tests.ledger.helpers import record_delivery
 
 

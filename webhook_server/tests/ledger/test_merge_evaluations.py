@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from webhook_server.libs.delivery import Delivery
-from webhook_server.libs.dispatcher import Dispatcher, LanePhaseResult
-from webhook_server.libs.ledger import Ledger
-from webhook_server.libs.merge_evaluations import MergeEvaluations
+from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.tests.ledger.helpers import record_delivery
 
 PR = "pr:org/repo#5"

@@ -19,7 +19,8 @@ from mcp_types import CallToolResult, TextContent
 
 from webhook_server.tests.logs.log_files import append_records, day_path, delivery_records
 from webhook_server.tests.logs.viewer_app import RunningServer, build_app, serve_in_thread
-from webhook_server.web.mcp import DisconnectedClientFilter, tool_specs
+from webhook_server.utils.mcp_logging import DisconnectedClientFilter
+from webhook_server.web.mcp import tool_specs
 from webhook_server.web.viewer_auth import ViewerAuth
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from webhook_server.libs import github_transport, pr_closed, pr_merge_check, pr_merge_state
-from webhook_server.libs.request_pacer import PacerLimits
+from webhook_server.libs.github import api_call, transport
+from webhook_server.libs.github.pacer import PacerLimits
+from webhook_server.libs.pr import closed, merge_check, merge_state
 from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
-from webhook_server.utils import github_retry
 
 REPO = "org/repo"
 API_USER = "webhook-bot"
@@ -100,12 +100,12 @@ def setup_repository(fake: FakeGitHub, files: dict[str, str] | None = None, **re
 @pytest.fixture
 def fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shrink the spec's waits (mergeable polling, re-check, post-merge delay, write pacing, retry back-off)."""
-    monkeypatch.setattr(pr_merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
-    monkeypatch.setattr(pr_merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
-    monkeypatch.setattr(pr_closed, "REFRESH_DELAY_SECONDS", 0.05)
-    monkeypatch.setattr(pr_merge_check, "RECHECK_DELAY_SECONDS", 0.2)
-    monkeypatch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
-    github_retry.configure(policy=github_retry.RetryPolicy(time_scale=0.001))
+    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
+    monkeypatch.setattr(closed, "REFRESH_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr(merge_check, "RECHECK_DELAY_SECONDS", 0.2)
+    monkeypatch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
+    api_call.configure(policy=api_call.RetryPolicy(time_scale=0.001))
 
 
 @pytest.fixture
@@ -130,4 +130,4 @@ def make_env(fake_github: FakeGitHub, tmp_path: Path, fast_waits: None) -> Itera
     yield factory
     for server in servers:
         server.stop()
-    github_retry.configure(policy=github_retry.RetryPolicy())
+    api_call.configure(policy=api_call.RetryPolicy())

@@ -4,7 +4,7 @@ assignee and queued checks — and none of it repeated by redelivery, ready_for_
 import sqlite3
 from typing import Any
 
-from webhook_server.libs.pr_verified import cherry_pick_branch_key
+from webhook_server.libs.pr.verified import cherry_pick_branch_key
 from webhook_server.libs.rules.welcome import tracking_issue_body
 from webhook_server.libs.rules.welcome_markers import WELCOME_MARKER
 from webhook_server.tests.pr_workflow.conftest import API_USER, AUTHOR, EnvFactory, PrEnv

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from webhook_server.libs.config import RepositoryConfig, repository_config
-from webhook_server.libs.config_server import server_config_from_document
-from webhook_server.libs.github_urls import git_base_url
-from webhook_server.libs.pr_config import enabled_checks, label_categories, size_buckets
-from webhook_server.libs.pr_early_exits import config_early_exit
+from webhook_server.libs.config.rule_inputs import enabled_checks, label_categories, size_buckets
+from webhook_server.libs.config.server import server_config_from_document
+from webhook_server.libs.context.config_early_exits import config_early_exit
+from webhook_server.libs.github.urls import git_base_url
 from webhook_server.libs.rules.checks import CustomCheck, EnabledChecks
 from webhook_server.libs.rules.labels import ALL_CATEGORIES, LabelCategory
 from webhook_server.libs.rules.size import DEFAULT_SIZE_BUCKETS, SizeBucket

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from webhook_server.libs import github_transport
-from webhook_server.libs.request_pacer import PacerLimits
+from webhook_server.libs.github import api_call, transport
+from webhook_server.libs.github.pacer import PacerLimits
 from webhook_server.tests.checks.test_builtin_checks import container_storage
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.server import FakeGitHubServer
 from webhook_server.tests.release.servers import PypiServer, Registry, SlackReceiver
 from webhook_server.tests.release.world import REGISTRY_PASSWORD, REGISTRY_USER, ReleaseWorld, Servers, start_world
-from webhook_server.utils import github_retry
 
 __all__ = ["container_storage", "release_servers", "release_world", "slack"]
 
@@ -50,8 +49,8 @@ def release_world(
     fake_github_server.backend.reset()
     fake = FakeGitHub(fake_github_server.backend)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(github_transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
-        github_retry.configure(policy=github_retry.RetryPolicy(time_scale=0.001))
+        patch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
+        api_call.configure(policy=api_call.RetryPolicy(time_scale=0.001))
         world, process = start_world(
             fake, release_servers, container_storage, tmp_path_factory.mktemp("release") / "data"
         )
@@ -59,4 +58,4 @@ def release_world(
             yield world
         finally:
             process.stop()
-            github_retry.configure(policy=github_retry.RetryPolicy())
+            api_call.configure(policy=api_call.RetryPolicy())

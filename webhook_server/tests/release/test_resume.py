@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from webhook_server.libs.check_runs import CheckRuns
-from webhook_server.libs.git_mirror import GitMirrors
-from webhook_server.libs.jobs import JobManager
-from webhook_server.libs.labels_service import RepositoryLabelCache
-from webhook_server.libs.ledger import Job, JobState
+from webhook_server.libs.checks.check_runs import CheckRuns
+from webhook_server.libs.git.mirror import GitMirrors
+from webhook_server.libs.pipeline.jobs import JobManager
+from webhook_server.libs.pipeline.ledger import Job, JobState
+from webhook_server.libs.pr.labels import RepositoryLabelCache
 from webhook_server.libs.release.cherry_pick_record import PUSHING, CherryPickRecord, write_record
 from webhook_server.libs.release.cherry_pick_task import CHERRY_PICK_JOB_KIND, CherryPickTask
 from webhook_server.libs.release.resume import INTERRUPTED_ERROR, resume_release_job

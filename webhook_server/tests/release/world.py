@@ -13,7 +13,7 @@ from typing import Any
 
 from webhook_server.libs.release.service import RELEASE_EXTENSION, ReleaseService, server_release_service
 from webhook_server.libs.release.tools import ReleaseTools
-from webhook_server.libs.server_runtime import ServerRuntime
+from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.tests.checks.test_builtin_checks import BASE_IMAGE
 from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub

@@ -1,0 +1,115 @@
+"""Check-run writes for jobs: one run per (repository, head SHA, name), updated in place (`checks.md` §2).
+
+Every write goes through the repository's GitHub App. The run id lives in the ledger's `check_runs` table;
+when the ledger lost it, the runs of the SHA are listed by name and the newest one of our App is adopted.
+A run is created only when none exists, or when GitHub refuses to update it. A write that still fails
+after `github_api_call`'s retries is logged at ERROR and reported to the caller, who goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from github import Github, GithubException
+
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.repository_context import RepositoryContext
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.rules.checks import CheckOutput, CheckResult, CheckStatus
+
+LOGGER = logging.getLogger(__name__)
+
+CheckRunWriteError = (GithubException, requests.RequestException)
+
+
+def check_run_body(
+    name: str, head_sha: str, status: CheckStatus, output: CheckOutput, conclusion: str | None
+) -> dict[str, Any]:
+    """The REST body of a create or update: name, SHA, status, output and (when completed) conclusion."""
+    body: dict[str, Any] = {
+        "name": name,
+        "head_sha": head_sha,
+        "status": status.value,
+        "output": {"title": output.title, "summary": output.summary, "text": output.text},
+    }
+    if conclusion is not None:
+        body["conclusion"] = conclusion
+    return body
+
+
+class CheckRuns:
+    """Writes the check runs our App owns."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    async def queue(self, repo: RepositoryContext, head_sha: str, name: str, output: CheckOutput) -> bool:
+        """Set the run to `queued`; returns whether the write succeeded."""
+        return await self._write(repo, check_run_body(name, head_sha, CheckStatus.QUEUED, output, None))
+
+    async def start(self, repo: RepositoryContext, head_sha: str, name: str, output: CheckOutput) -> bool:
+        """Set the run to `in_progress`; returns whether the write succeeded."""
+        return await self._write(repo, check_run_body(name, head_sha, CheckStatus.IN_PROGRESS, output, None))
+
+    async def complete(self, repo: RepositoryContext, head_sha: str, name: str, result: CheckResult) -> bool:
+        """Complete the run with `result`; returns whether the write succeeded."""
+        body = check_run_body(name, head_sha, CheckStatus.COMPLETED, result.output, result.conclusion.value)
+        return await self._write(repo, body)
+
+    async def _write(self, repo: RepositoryContext, body: dict[str, Any]) -> bool:
+        try:
+            await self._write_or_raise(repo, body)
+        except CheckRunWriteError as error:
+            LOGGER.error(
+                "Could not write check run %s (%s) for %s: %s", body["name"], body["status"], body["head_sha"], error
+            )
+            return False
+        return True
+
+    async def _write_or_raise(self, repo: RepositoryContext, body: dict[str, Any]) -> int:
+        app = repo.app
+        if app is None:
+            raise RuntimeError(f"no GitHub App configured for {repo.full_name}: check runs need one")
+        full_name = repo.full_name
+        client = await app.client_for(full_name)
+        head_sha, name = body["head_sha"], body["name"]
+        run_id = await self._ledger.check_run_get(full_name, head_sha, name)
+        if run_id is None:
+            run_id = await _newest_owned_run(client, full_name, head_sha, name, app.app_id)
+        if run_id is not None and not await _update(client, full_name, run_id, body):
+            run_id = None
+        if run_id is None:
+            _, created = await github_api_call(
+                client.requester.requestJsonAndCheck, "POST", f"/repos/{full_name}/check-runs", input=body
+            )
+            run_id = int(created["id"])
+        await self._ledger.check_run_put(full_name, head_sha, name, run_id)
+        return run_id
+
+
+async def _update(client: Github, full_name: str, run_id: int, body: dict[str, Any]) -> bool:
+    """PATCH the run; False when GitHub refuses to update it (then a new run is created)."""
+    try:
+        await github_api_call(
+            client.requester.requestJsonAndCheck, "PATCH", f"/repos/{full_name}/check-runs/{run_id}", input=body
+        )
+    except GithubException as error:
+        if error.status not in (403, 404, 422):
+            raise
+        LOGGER.debug("GitHub refused to update check run %d (%s); creating a new one", run_id, error.status)
+        return False
+    return True
+
+
+async def _newest_owned_run(client: Github, full_name: str, head_sha: str, name: str, app_id: int) -> int | None:
+    """The newest run named `name` on `head_sha` created by our App, if any."""
+    _, listing = await github_api_call(
+        client.requester.requestJsonAndCheck,
+        "GET",
+        f"/repos/{full_name}/commits/{head_sha}/check-runs",
+        parameters={"check_name": name, "app_id": app_id, "filter": "all", "per_page": 100},
+    )
+    ours = [run["id"] for run in listing["check_runs"] if run["name"] == name and run["app"]["id"] == app_id]
+    return max(ours) if ours else None

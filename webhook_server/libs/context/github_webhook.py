@@ -1,0 +1,152 @@
+"""`GithubWebhook`: the per-delivery context — early exits, repository and PR resolution, draft and
+staleness rules. It says whether the delivery goes on; the runtime then hands it to the event's handler."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from github import Github
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from webhook_server.libs.config import RepositoryConfig, ServerConfig, repository_config
+from webhook_server.libs.context.config_early_exits import config_early_exit
+from webhook_server.libs.context.early_exits import early_exit
+from webhook_server.libs.context.pr_resolution import resolve_pull_request, stale_sha
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_token
+from webhook_server.libs.github.repository_context import LocalConfig, RepositoryContext
+from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.utils.context import DeliveryContext
+
+LOGGER = logging.getLogger(__name__)
+
+Followup = Callable[[], Awaitable[None]]
+
+
+class RepositoryNotFoundInConfigError(Exception):
+    """The delivery's repository has no entry in config.yaml."""
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    """How the lane phase ended: `processed`, or the `skipped:*` reason."""
+
+    outcome: str
+
+    @property
+    def skipped(self) -> bool:
+        return self.outcome.startswith("skipped:")
+
+
+PROCESSED = PipelineOutcome("processed")
+
+
+@dataclass(frozen=True)
+class _PullFacts:
+    number: int
+    title: str
+    author: str
+    draft: bool
+    head_sha: str
+
+
+def _pull_facts(pull: PullRequest) -> _PullFacts:
+    return _PullFacts(pull.number, pull.title, pull.user.login, pull.draft, pull.head.sha)
+
+
+class GithubWebhook:
+    """Everything one delivery's handlers need, resolved stage by stage."""
+
+    def __init__(
+        self, delivery: Delivery, config: ServerConfig, services: ServerServices, ctx: DeliveryContext
+    ) -> None:
+        self.delivery = delivery
+        self.config = config
+        self.services = services
+        self.access = services.access
+        self.ctx = ctx
+        self.followups: list[Followup] = []
+        self.event = delivery.event
+        self.payload: dict[str, Any] = delivery.payload
+        self.action: str | None = self.payload.get("action")
+        self.repo_context: RepositoryContext
+        self.repo_config: RepositoryConfig
+        self.local_config: LocalConfig
+        self.github: Github
+        self.repository: Repository
+        self.pull_request: PullRequest | None = None
+
+    async def resolve(self, handler_name: str) -> PipelineOutcome:
+        """Run the resolution stages in order; return why the delivery stops, or PROCESSED when
+        `handler_name` (recorded on the routing step) should process it."""
+        async with self.ctx.step("webhook_routing", event_type=self.event) as step:
+            reason = early_exit(self.event, self.payload)
+            if reason is None:
+                await self._resolve_repository()
+                reason = config_early_exit(self.event, self.payload, self.repo_config)
+            if reason is None:
+                reason = await self._resolve_pull_request()
+            if reason is not None:
+                step.data["skipped"] = reason
+                LOGGER.info("Skipping %s delivery: %s", self.event, reason)
+                return PipelineOutcome(reason)
+            step.data["handler"] = handler_name
+        return PROCESSED
+
+    async def _resolve_repository(self) -> None:
+        entry = self.config.find_repository(self.delivery.repository_full_name)
+        if entry is None:
+            raise RepositoryNotFoundInConfigError("Repository not found in configuration")
+        server_view = repository_config(self.config, entry)
+        self.repo_context = self.access.repository(entry, server_view.github_tokens, server_view.github_app_id)
+        pooled = self.repo_context.pooled
+        TOKEN_CHOICES.set(TokenChoices())
+        await pooled.probe()
+        token = choose_token(pooled.pool)
+        self.ctx.api_user = token.login or ""
+        self.ctx.initial_rate_limit = token.remaining
+        self.github = pooled.github
+        self.repository = pooled.lazy_github.get_repo(entry.full_name)
+        async with self.ctx.step("repo_config"):
+            self.local_config = await self.repo_context.load_local_config()
+            if self.local_config.errors:
+                LOGGER.error("Ignoring invalid .github-webhook-server.yaml: %s", "; ".join(self.local_config.errors))
+        self.repo_config = repository_config(self.config, entry, self.local_config.document)
+        if self.repo_config.ignored_local_keys:
+            LOGGER.warning("Keys not honoured in .github-webhook-server.yaml: %s", self.repo_config.ignored_local_keys)
+
+    async def _resolve_pull_request(self) -> str | None:
+        if self.event == "push":
+            return None
+        resolution = await resolve_pull_request(self.repository, self.event, self.payload)
+        if resolution.stale:
+            return "skipped:stale"
+        pull = resolution.pull_request
+        if pull is None:
+            return "skipped:no-pr"
+        self.pull_request = pull
+        facts = await github_api_call(_pull_facts, pull)  # attribute reads stay off the event loop
+        self.ctx.pr_number, self.ctx.pr_title, self.ctx.pr_author = facts.number, facts.title, facts.author
+        if facts.draft and not self._processed_on_draft():
+            return "skipped:draft"
+        expected = stale_sha(self.event, self.payload)
+        if expected is not None and not resolution.head_matched and expected != facts.head_sha:
+            return "skipped:stale"
+        return None
+
+    def after_lane(self, followup: Followup) -> None:
+        """Run `followup` after the lane phase, outside the lane and the worker slot (waiting for jobs,
+        requesting merge evaluations); the delivery is finalised when every followup has ended."""
+        self.followups.append(followup)
+
+    @property
+    def pr_lane_key(self) -> str:
+        """The ordering key of this delivery's PR lane (`pr:<full name>#<number>`)."""
+        assert self.pull_request is not None
+        return f"pr:{self.delivery.repository_full_name}#{self.pull_request.number}"
+
+    def _processed_on_draft(self) -> bool:
+        return (self.event == "pull_request" and self.action == "closed") or self.event == "issue_comment"

@@ -1,0 +1,272 @@
+"""Runs ledger deliveries in per-key lanes with at most `max-workers` lane phases at once (intake.md §5, §11).
+
+A lane is the serial queue of one ordering key: its turns (deliveries in `seq` order, and work submitted
+with `run_in_lane` in arrival order) run one at a time. A delivery's lane phase holds its lane and a
+worker slot; its `followup` (waiting for jobs and merge evaluations) runs after it left both, and only
+then is the delivery marked finished in the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import heapq
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.ledger import Ledger
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+_held_lanes: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("held_lanes", default=frozenset())
+
+
+def current_lanes() -> frozenset[str]:
+    """The lane keys held by the running code (empty outside any lane phase)."""
+    return _held_lanes.get()
+
+
+def detached_context() -> contextvars.Context:
+    """A copy of the current context that holds no lane, for tasks that must queue for lanes themselves."""
+    context = contextvars.copy_context()
+    context.run(_held_lanes.set, frozenset())
+    return context
+
+
+@dataclass
+class LanePhaseResult:
+    """What a lane phase (or its followup) produced; a followup runs outside the lane and the worker slot."""
+
+    outcome: str
+    succeeded: bool = True
+    error: str | None = None
+    followup: Callable[[], Awaitable[LanePhaseResult]] | None = None
+
+
+ProcessFn = Callable[[Delivery], Awaitable[LanePhaseResult]]
+
+
+@dataclass(order=True)
+class _Turn:
+    """One waiting entry of a lane: a delivery, or a `run_in_lane` caller waiting to be granted the lane."""
+
+    order: float
+    counter: int
+    delivery: Delivery | None = field(compare=False, default=None)
+    granted: asyncio.Future[None] | None = field(compare=False, default=None)
+    released: asyncio.Future[None] | None = field(compare=False, default=None)
+
+
+@dataclass
+class _Lane:
+    key: str
+    turns: list[_Turn] = field(default_factory=list)
+    task: asyncio.Task[None] = field(init=False)
+
+
+def _failure(exc: Exception) -> LanePhaseResult:
+    return LanePhaseResult(outcome="failed", succeeded=False, error=f"{type(exc).__name__}: {exc}")
+
+
+class Dispatcher:
+    """One per process: takes queued deliveries, runs them in lanes, records their state in the ledger."""
+
+    def __init__(self, ledger: Ledger, *, max_workers: int, process: ProcessFn) -> None:
+        """`process` runs the lane phase of one delivery; its exceptions are contained here."""
+        self._ledger = ledger
+        self._process = process
+        self._slots = asyncio.Semaphore(max_workers)
+        self._lanes: dict[str, _Lane] = {}
+        self._counter = itertools.count()
+        self._latest_seq = 0
+        self._active_ids: set[str] = set()
+        self._early: list[Delivery] = []
+        self._started = False
+        self._stopping = False
+        self._finalizers: set[asyncio.Task[None]] = set()
+        self._turn_owners: set[asyncio.Task[object]] = set()
+
+    async def start(self) -> None:
+        """Queue again what the ledger holds unfinished (in `seq` order), then accept `submit`."""
+        resumed = await self._ledger.resumable()
+        self._started = True
+        by_id = {delivery.delivery_id: delivery for delivery in self._early}
+        by_id.update((delivery.delivery_id, delivery) for delivery in resumed)
+        self._early.clear()
+        for delivery in sorted(by_id.values(), key=lambda item: item.seq):
+            self._enqueue(delivery)
+        logger.info("Dispatcher started: %d deliveries resumed from the ledger", len(resumed))
+
+    def submit(self, delivery: Delivery) -> None:
+        """Queue a delivery the ledger just recorded as `queued`; never blocks."""
+        if self._stopping:
+            logger.debug("Dispatcher stopping: delivery %s stays queued for the next start", delivery.delivery_id)
+        elif self._started:
+            self._enqueue(delivery)
+        else:
+            self._early.append(delivery)
+
+    async def run_in_lane(self, key: str, fn: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `fn` as one turn of lane `key`, in arrival order, holding a worker slot.
+
+        Called from inside a lane phase, the caller's slot is reused (no second slot), and a lane the caller
+        already holds is entered at once. During shutdown it raises `asyncio.CancelledError`.
+        """
+        held = _held_lanes.get()
+        if key in held:
+            return await fn()
+        if self._stopping:
+            raise asyncio.CancelledError
+        loop = asyncio.get_running_loop()
+        granted: asyncio.Future[None] = loop.create_future()
+        released: asyncio.Future[None] = loop.create_future()
+        order = self._latest_seq + 0.5  # after every delivery that already arrived
+        self._push_turn(key, _Turn(order, next(self._counter), granted=granted, released=released))
+        try:
+            await granted
+            return await self._run_turn(key, held, fn)
+        finally:
+            if not released.done():
+                released.set_result(None)
+
+    async def wait_idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a plain deadline for tests/benchmarks
+        """Wait until no delivery or lane work is queued or running; `TimeoutError` after `timeout` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while tasks := self._busy_tasks():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"dispatcher still busy after {timeout} s")
+            await asyncio.wait(tasks, timeout=remaining)
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Start nothing new, wait up to `grace_seconds` for what runs, then cancel the rest.
+
+        Cancelled deliveries stay `running` in the ledger and are resumed at the next start.
+        """
+        self._stopping = True
+        for lane in self._lanes.values():
+            for turn in lane.turns:
+                if turn.granted is not None:
+                    turn.granted.cancel()
+        tasks = self._busy_tasks()
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        logger.info("Dispatcher stopped; %d unfinished tasks cancelled", len(pending))
+
+    def _busy_tasks(self) -> set[asyncio.Task[object]]:
+        lanes: set[asyncio.Task[object]] = {lane.task for lane in self._lanes.values()}
+        return lanes | self._finalizers | self._turn_owners
+
+    def _enqueue(self, delivery: Delivery) -> None:
+        if delivery.delivery_id in self._active_ids:
+            return
+        self._active_ids.add(delivery.delivery_id)
+        self._latest_seq = max(self._latest_seq, delivery.seq)
+        self._push_turn(delivery.ordering_key, _Turn(delivery.seq, next(self._counter), delivery=delivery))
+
+    def _push_turn(self, key: str, turn: _Turn) -> None:
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = _Lane(key)
+            lane.task = asyncio.create_task(self._run_lane(lane), name=f"lane {key}", context=contextvars.Context())
+        heapq.heappush(lane.turns, turn)
+
+    async def _run_lane(self, lane: _Lane) -> None:
+        try:
+            while lane.turns and not self._stopping:
+                turn = heapq.heappop(lane.turns)
+                if turn.delivery is not None:
+                    await self._run_delivery(turn.delivery)
+                else:
+                    await self._grant(turn)
+        finally:
+            del self._lanes[lane.key]
+            for turn in lane.turns:
+                if turn.delivery is not None:
+                    self._active_ids.discard(turn.delivery.delivery_id)
+
+    async def _grant(self, turn: _Turn) -> None:
+        assert turn.granted is not None  # a work turn always has both futures
+        assert turn.released is not None
+        if turn.granted.done():  # the caller gave up (cancelled) before its turn came
+            return
+        turn.granted.set_result(None)
+        await turn.released
+
+    async def _run_turn(self, key: str, held: frozenset[str], fn: Callable[[], Awaitable[_T]]) -> _T:
+        owner = asyncio.current_task()
+        assert owner is not None  # always called from a task
+        self._turn_owners.add(owner)
+        token = _held_lanes.set(held | {key})
+        try:
+            async with self._slots if not held else contextlib.nullcontext():
+                return await fn()
+        finally:
+            _held_lanes.reset(token)
+            self._turn_owners.discard(owner)
+
+    async def _run_delivery(self, delivery: Delivery) -> None:
+        context = contextvars.copy_context()
+        phase = asyncio.create_task(
+            self._lane_phase(delivery), name=f"delivery {delivery.delivery_id}", context=context
+        )
+        try:
+            result = await phase
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            logger.warning("Lane phase of delivery %s was cancelled; it stays running", delivery.delivery_id)
+            result = None
+        except Exception:
+            logger.exception("Dispatcher could not run delivery %s", delivery.delivery_id)
+            result = None
+        if result is None:
+            self._active_ids.discard(delivery.delivery_id)
+            return
+        finalizer = asyncio.create_task(self._finalize(delivery, result), context=context)
+        self._finalizers.add(finalizer)
+        finalizer.add_done_callback(self._finalizers.discard)
+
+    async def _lane_phase(self, delivery: Delivery) -> LanePhaseResult | None:
+        token = _held_lanes.set(frozenset({delivery.ordering_key}))
+        try:
+            async with self._slots:
+                if self._stopping:
+                    return None
+                await self._ledger.mark_running(delivery.delivery_id)
+                return await self._contained(functools.partial(self._process, delivery), delivery)
+        finally:
+            _held_lanes.reset(token)
+
+    async def _contained(self, fn: Callable[[], Awaitable[LanePhaseResult]], delivery: Delivery) -> LanePhaseResult:
+        try:
+            return await fn()
+        except Exception as exc:
+            logger.exception("Delivery %s (%s) failed", delivery.delivery_id, delivery.event)
+            return _failure(exc)
+
+    async def _finalize(self, delivery: Delivery, result: LanePhaseResult) -> None:
+        try:
+            while result.followup is not None:
+                result = await self._contained(result.followup, delivery)
+            await self._ledger.mark_finished(
+                delivery.delivery_id, succeeded=result.succeeded, outcome=result.outcome, error=result.error
+            )
+        except Exception:
+            logger.exception("Could not record the end of delivery %s", delivery.delivery_id)
+        finally:
+            self._active_ids.discard(delivery.delivery_id)

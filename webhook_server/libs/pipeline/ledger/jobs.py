@@ -1,0 +1,192 @@
+"""The ledger's `jobs` table (checks.md §6): job rows, their state changes, resume and pruning.
+
+Every function takes the ledger's single connection and runs on the ledger thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from webhook_server.libs.pipeline.ledger.schema import from_text, requeue_unfinished, to_text, transaction, utc_now_text
+
+
+class JobState(enum.StrEnum):
+    """Lifecycle of a job row: queued → running → succeeded | failed | cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED_JOB_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class UnknownJobError(LookupError):
+    """A state change was asked for a job id that has no row."""
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """The fields of a job at creation."""
+
+    kind: str
+    repository: str
+    pr_number: int | None
+    head_sha: str | None
+    name: str
+    spec: dict[str, Any]
+    delivery_id: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job row."""
+
+    job_id: int
+    kind: str
+    repository: str
+    pr_number: int | None
+    head_sha: str | None
+    name: str
+    spec: dict[str, Any]
+    status: JobState
+    attempts: int
+    delivery_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    outcome: str | None
+    error: str | None
+
+
+def add_job(connection: sqlite3.Connection, job: NewJob) -> int:
+    """Insert a job as `queued`; returns its id (ids grow in creation order)."""
+    cursor = connection.execute(
+        "INSERT INTO jobs (kind, repository, pr_number, head_sha, name, spec, status, delivery_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            job.kind,
+            job.repository,
+            job.pr_number,
+            job.head_sha,
+            job.name,
+            json.dumps(job.spec),
+            JobState.QUEUED.value,
+            job.delivery_id,
+            utc_now_text(),
+        ),
+    )
+    job_id = cursor.lastrowid
+    assert job_id is not None  # an INSERT always sets it
+    return job_id
+
+
+def mark_job_queued(connection: sqlite3.Connection, job_id: int) -> None:
+    """Put a job back to `queued` (for example `/retest` of a running check)."""
+    _update_one(
+        connection,
+        "UPDATE jobs SET status = ?, started_at = NULL, completed_at = NULL, outcome = NULL, error = NULL"
+        " WHERE job_id = ?",
+        (JobState.QUEUED.value, job_id),
+        job_id,
+    )
+
+
+def mark_job_running(connection: sqlite3.Connection, job_id: int) -> None:
+    """The job's process started."""
+    _update_one(
+        connection,
+        "UPDATE jobs SET status = ?, started_at = ? WHERE job_id = ?",
+        (JobState.RUNNING.value, utc_now_text(), job_id),
+        job_id,
+    )
+
+
+def mark_job_finished(
+    connection: sqlite3.Connection, job_id: int, status: JobState, outcome: str, error: str | None
+) -> None:
+    """The job ended with a final state (`succeeded`, `failed` or `cancelled`)."""
+    if status not in FINISHED_JOB_STATES:
+        raise ValueError(f"{status} is not a final job state")
+    _update_one(
+        connection,
+        "UPDATE jobs SET status = ?, outcome = ?, error = ?, completed_at = ? WHERE job_id = ?",
+        (status.value, outcome, error, utc_now_text(), job_id),
+        job_id,
+    )
+
+
+def resumable_jobs(connection: sqlite3.Connection) -> list[Job]:
+    """Queue again every queued or running job, in creation order; running ones get `attempts + 1`.
+
+    A job reaching the attempts limit is marked failed (`abandoned after 3 attempts`) and not returned.
+    """
+    with transaction(connection):
+        requeued = requeue_unfinished(connection, "jobs", "job_id")
+    return [
+        replace(_job_from_row(row), status=JobState.QUEUED, attempts=attempts, started_at=None)
+        for row, attempts in requeued
+    ]
+
+
+def job_by_id(connection: sqlite3.Connection, job_id: int) -> Job | None:
+    """One job row, or `None` when the id is unknown."""
+    row = connection.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return None if row is None else _job_from_row(row)
+
+
+def jobs_for_pr(
+    connection: sqlite3.Connection, repository: str, pr_number: int, statuses: Collection[JobState] | None
+) -> list[Job]:
+    """The jobs of one pull request in creation order, optionally only those in the given states."""
+    rows = connection.execute(
+        "SELECT * FROM jobs WHERE repository = ? AND pr_number = ? ORDER BY job_id", (repository, pr_number)
+    ).fetchall()
+    jobs = [_job_from_row(row) for row in rows]
+    return jobs if statuses is None else [job for job in jobs if job.status in statuses]
+
+
+def prune_finished_jobs(connection: sqlite3.Connection, completed_before: datetime) -> int:
+    """Delete finished jobs completed before the cutoff; returns how many rows went."""
+    placeholders = ", ".join("?" for _ in FINISHED_JOB_STATES)
+    with transaction(connection):
+        cursor = connection.execute(
+            f"DELETE FROM jobs WHERE status IN ({placeholders}) AND completed_at < ?",  # noqa: S608 - fixed placeholders
+            (*(state.value for state in FINISHED_JOB_STATES), to_text(completed_before)),
+        )
+    return cursor.rowcount
+
+
+def _update_one(connection: sqlite3.Connection, sql: str, parameters: tuple[object, ...], job_id: int) -> None:
+    if connection.execute(sql, parameters).rowcount != 1:
+        raise UnknownJobError(f"no ledger row for job {job_id}")
+
+
+def _job_from_row(row: sqlite3.Row) -> Job:
+    created_at = from_text(row["created_at"])
+    assert created_at is not None  # NOT NULL column
+    return Job(
+        job_id=row["job_id"],
+        kind=row["kind"],
+        repository=row["repository"],
+        pr_number=row["pr_number"],
+        head_sha=row["head_sha"],
+        name=row["name"],
+        spec=json.loads(row["spec"]),
+        status=JobState(row["status"]),
+        attempts=row["attempts"],
+        delivery_id=row["delivery_id"],
+        created_at=created_at,
+        started_at=from_text(row["started_at"]),
+        completed_at=from_text(row["completed_at"]),
+        outcome=row["outcome"],
+        error=row["error"],
+    )

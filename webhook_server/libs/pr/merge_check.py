@@ -1,0 +1,198 @@
+"""The `can-be-merged` evaluation of a PR (`pr-workflow.md` §12): gather the inputs concurrently, ask the
+pure rule for a verdict, then write the check run and the label, and merge when `automerge` asks for it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from github import GithubException
+
+from webhook_server.libs.config.rule_inputs import enabled_checks
+from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pr import owners_service
+from webhook_server.libs.pr.automerge import merge_if_automerge
+from webhook_server.libs.pr.background import schedule_background
+from webhook_server.libs.pr.check_runs import complete_check_run, failure_result, write_check_run
+from webhook_server.libs.pr.graphql import unresolved_review_threads
+from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_state import settled_mergeable
+from webhook_server.libs.pr.snapshot import PullSnapshot, refresh_snapshot
+from webhook_server.libs.rules.can_be_merged import (
+    CAN_BE_MERGED_ERROR_TEXT,
+    CAN_BE_MERGED_TITLE,
+    CheckRunState,
+    CommitStatus,
+    MergeSnapshot,
+    MergeVerdict,
+    ReviewThread,
+    evaluate_merge,
+)
+from webhook_server.libs.rules.can_be_merged import (
+    RECHECK_DELAY_SECONDS as RULE_RECHECK_DELAY_SECONDS,
+)
+from webhook_server.libs.rules.checks import (
+    CAN_BE_MERGED,
+    CheckConclusion,
+    CheckResult,
+    CheckStatus,
+    merge_required_checks,
+)
+from webhook_server.libs.rules.labels import CAN_BE_MERGED as CAN_BE_MERGED_LABEL
+
+if TYPE_CHECKING:
+    from webhook_server.libs.context.github_webhook import GithubWebhook
+
+LOGGER = logging.getLogger(__name__)
+
+STEP_NAME = "check_merge_eligibility"
+RECHECK_DELAY_SECONDS = float(RULE_RECHECK_DELAY_SECONDS)  # `mergeable` unknown: evaluate again this much later
+PAGE_SIZE = 100
+
+
+async def _get_pages(webhook: GithubWebhook, url: str, item_key: str | None = None) -> list[dict[str, Any]]:
+    """Every item of a paginated GET (`per_page=100`, pages until a short one)."""
+    items: list[dict[str, Any]] = []
+    page = 1
+    separator = "&" if "?" in url else "?"
+    while True:
+        _, data = await github_api_call(
+            webhook.github.requester.requestJsonAndCheck, "GET", f"{url}{separator}per_page={PAGE_SIZE}&page={page}"
+        )
+        batch = data[item_key] if item_key else data
+        items.extend(batch)
+        if len(batch) < PAGE_SIZE:
+            return items
+        page += 1
+
+
+async def head_check_runs(webhook: GithubWebhook, head_sha: str) -> tuple[CheckRunState, ...]:
+    """The check runs of the head SHA from every app (latest per name)."""
+    url = f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/check-runs"
+    runs = await _get_pages(webhook, url, "check_runs")
+    return tuple(CheckRunState(run["name"], run["status"], run.get("conclusion"), int(run["id"])) for run in runs)
+
+
+async def head_statuses(webhook: GithubWebhook, head_sha: str) -> tuple[CommitStatus, ...]:
+    """The commit statuses of the head SHA."""
+    url = f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/statuses"
+    statuses = await _get_pages(webhook, url)
+    return tuple(CommitStatus(status["context"], status["state"], int(status["id"])) for status in statuses)
+
+
+async def required_status_contexts(webhook: GithubWebhook, base_ref: str) -> tuple[str, ...]:
+    """The base branch's required status contexts (private repositories too); 403/404 → none."""
+    url = (
+        f"/repos/{webhook.repo_context.full_name}/branches/{quote(base_ref, safe='')}/protection/required_status_checks"
+    )
+    try:
+        _, data = await github_api_call(webhook.github.requester.requestJsonAndCheck, "GET", url)
+    except GithubException as error:
+        if error.status in (403, 404):
+            return ()
+        raise
+    contexts = list(data.get("contexts") or [])
+    contexts.extend(check["context"] for check in data.get("checks") or [])
+    return tuple(dict.fromkeys(contexts))
+
+
+async def _threads(webhook: GithubWebhook, number: int) -> tuple[ReviewThread, ...]:
+    if not webhook.repo_config.conversation_resolution_required:
+        return ()
+    return await unresolved_review_threads(webhook, number)
+
+
+async def gather_merge_snapshot(webhook: GithubWebhook, pull: PullSnapshot) -> MergeSnapshot:
+    """Read every input of the verdict concurrently (step 3 of §12)."""
+    config = webhook.repo_config
+    runs, statuses, mergeable, owners, contexts, threads = await asyncio.gather(
+        head_check_runs(webhook, pull.head_sha),
+        head_statuses(webhook, pull.head_sha),
+        settled_mergeable(webhook, pull),
+        owners_service.pr_owners(webhook),
+        required_status_contexts(webhook, pull.base_ref),
+        _threads(webhook, pull.number),
+    )
+    return MergeSnapshot(
+        mergeable=mergeable,
+        labels=tuple(sorted(pull.labels)),
+        owners=owners,
+        pr_author=pull.author,
+        required_checks=merge_required_checks(enabled_checks(config), contexts),
+        check_runs=runs,
+        statuses=statuses,
+        required_labels=config.can_be_merged_required_labels,
+        unresolved_threads=threads,
+        minimum_lgtm=config.minimum_lgtm,
+    )
+
+
+async def _publish(webhook: GithubWebhook, pull: PullSnapshot, verdict: MergeVerdict, labels: LabelService) -> None:
+    if verdict.can_merge:
+        await labels.add(CAN_BE_MERGED_LABEL)
+        result = CheckResult(CheckConclusion.SUCCESS, verdict.output)
+    else:
+        await labels.remove(CAN_BE_MERGED_LABEL)
+        result = CheckResult(CheckConclusion.FAILURE, verdict.output)
+    await complete_check_run(webhook, CAN_BE_MERGED, pull.head_sha, result)
+
+
+async def _publish_error(webhook: GithubWebhook, pull: PullSnapshot, labels: LabelService) -> None:
+    await labels.remove(CAN_BE_MERGED_LABEL)
+    error = failure_result(CAN_BE_MERGED_TITLE, "Merge requirements could not be checked", CAN_BE_MERGED_ERROR_TEXT)
+    await complete_check_run(webhook, CAN_BE_MERGED, pull.head_sha, error)
+
+
+async def evaluate_can_be_merged(webhook: GithubWebhook) -> None:
+    """One evaluation unit in the PR's lane: re-read the PR, decide, publish, maybe merge.
+
+    An unexpected error fails the step (after the failure is published) without failing the delivery.
+    """
+    try:
+        verdict, pull, labels = await _evaluate(webhook)
+    except Exception:
+        LOGGER.exception("The can-be-merged evaluation failed")
+        return
+    if verdict is None:
+        return
+    if verdict.recheck_later:
+        _recheck_later(webhook)
+    if verdict.can_merge:
+        current = replace(pull, labels=await labels.current())
+        await merge_if_automerge(webhook, current, evaluated_sha=pull.head_sha)
+
+
+async def _evaluate(webhook: GithubWebhook) -> tuple[MergeVerdict | None, PullSnapshot, LabelService]:
+    """Steps 1–6 of §12 inside the `check_merge_eligibility` step; no verdict for a merged or closed PR."""
+    async with webhook.ctx.step(STEP_NAME) as step:
+        pull = await refresh_snapshot(webhook)
+        labels = LabelService.reset(webhook, pull.labels)
+        if pull.merged or pull.state != "open":
+            step.data.update(can_merge=False, reason="already_merged" if pull.merged else "closed")
+            return None, pull, labels
+        await write_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckStatus.IN_PROGRESS)
+        try:
+            verdict = evaluate_merge(await gather_merge_snapshot(webhook, pull))
+        except Exception:
+            await _publish_error(webhook, pull, labels)
+            step.data.update(can_merge=False, reason="error")
+            raise
+        await _publish(webhook, pull, verdict, labels)
+        step.data.update(can_merge=verdict.can_merge, reason=verdict.reason)
+    return verdict, pull, labels
+
+
+def _recheck_later(webhook: GithubWebhook) -> None:
+    pr_key = webhook.pr_lane_key
+
+    async def evaluate() -> None:
+        await evaluate_can_be_merged(webhook)
+
+    async def later() -> None:
+        await asyncio.sleep(RECHECK_DELAY_SECONDS)
+        await webhook.services.evaluations.request(pr_key, webhook.delivery.delivery_id, evaluate)
+
+    schedule_background(webhook, later(), name=f"re-evaluation of {pr_key}")

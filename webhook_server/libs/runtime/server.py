@@ -1,0 +1,289 @@
+"""The running server's services and their start/stop order: logging, ledger, GitHub access,
+dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`."""
+
+import asyncio
+import contextlib
+import gc
+import logging
+import sqlite3
+import threading
+from collections.abc import Coroutine, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootstrap
+from webhook_server.libs.checks.service import CheckService
+from webhook_server.libs.commands.registry import visible_command_help
+from webhook_server.libs.config import (
+    ConfigWatcher,
+    RepositoryConfig,
+    RepositoryEntry,
+    ServerConfig,
+    repositories_to_bootstrap,
+    repository_config,
+)
+from webhook_server.libs.github import api_call
+from webhook_server.libs.github.repository_context import GithubAccess, RepositoryContext
+from webhook_server.libs.github.transport import install_transport
+from webhook_server.libs.github.urls import git_base_url
+from webhook_server.libs.pipeline.delivery import Delivery, RecordStatus
+from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
+from webhook_server.libs.pipeline.intake import AcceptedDelivery, PersistFailedError
+from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger.jobs import Job
+from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
+from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.pr.ai_title import AI_TITLE_JOB_KIND, abandon_interrupted_title_job
+from webhook_server.libs.pr.background import BACKGROUND_TASKS_EXTENSION
+from webhook_server.libs.pr.git_access import CHECKS_EXTENSION, MIRRORS_EXTENSION
+from webhook_server.libs.pr.test_oracle import (
+    ORACLE_JOB_KIND,
+    abandon_interrupted_oracle_job,
+    warn_insecure_oracle_urls,
+)
+from webhook_server.libs.release.resume import RELEASE_JOB_KINDS, resume_release_job
+from webhook_server.libs.release.service import server_release_service
+from webhook_server.libs.rules.ordering import ordering_key
+from webhook_server.libs.runtime.check_recovery import CheckRecovery
+from webhook_server.libs.runtime.delivery_runner import DeliveryRunner
+from webhook_server.libs.runtime.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
+from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
+from webhook_server.utils.masking import SECRETS
+from webhook_server.utils.mcp_logging import MCP_LIBRARY_LOGGER, install_mcp_log_filter
+from webhook_server.utils.metrics import (
+    DELIVERIES_TOTAL,
+    QUEUE_DEPTH,
+    QUEUE_OLDEST_PENDING_AGE_SECONDS,
+    REQUESTS_REJECTED_TOTAL,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+LEDGER_FILE = "webhook-ledger.sqlite3"
+VIEWER_LOGGER = "webhook_server.log_viewer"
+
+
+def allowlist_sources(config: ServerConfig) -> AllowlistSources:
+    return AllowlistSources(
+        github_meta_url=f"{config.github_api_url}/meta" if config.verify_github_ips else None,
+        cloudflare_url=CLOUDFLARE_IPS_URL if config.verify_cloudflare_ips else None,
+    )
+
+
+def freeze_startup_objects() -> None:
+    """Move everything allocated at startup to the collector's permanent generation, so full collections
+    no longer rescan it. Measured with `benchmarks/intake_latency.py` (1,000 deliveries, 50 in flight):
+    the acknowledgement p99 fell from 71-105 ms to 35-59 ms on this machine."""
+    gc.collect()
+    gc.freeze()
+
+
+class ServerRuntime:
+    """Owns every long-lived service of one server process."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.data_dir = config.data_dir
+        self.logs = LoggingRuntime(self.data_dir / "logs", self.log_settings)
+        self.ip_allowlist = IpAllowlist(allowlist_sources(config))
+        self.watcher = ConfigWatcher(self.data_dir, config, self._on_config_change)
+        self.access = GithubAccess(config, config.private_key_path.read_text())
+        self.ledger: Ledger
+        self.dispatcher: Dispatcher
+        self.evaluations: MergeEvaluations
+        self._tasks: list[asyncio.Task[None]] = []
+        self._viewer_log_routes: tuple[bool, bool] | None = None
+        self.bootstrapped = threading.Event()  # set when the startup bootstrap ended (observable from any thread)
+
+    def route_viewer_logs(self, *, mcp_enabled: bool) -> None:
+        """Ask for the viewer's own log file (and the MCP library's) once logging starts."""
+        self._viewer_log_routes = (True, mcp_enabled)
+
+    def live_delivery(self, hook_id: str) -> Mapping[str, Any] | None:
+        """The summary-shaped record of a delivery still being processed (for the log viewer)."""
+        return self._runner.live_summary(hook_id) if hasattr(self, "_runner") else None
+
+    def _start_logging(self) -> None:
+        self.logs.start()
+        if self._viewer_log_routes is None:
+            return
+        _, mcp_enabled = self._viewer_log_routes
+        self.logs.route_logger_to_file(VIEWER_LOGGER, self.config.logs_server_log_file, console=False)
+        if mcp_enabled:
+            self.logs.route_logger_to_file(MCP_LIBRARY_LOGGER, self.config.mcp_log_file, level="INFO")
+            install_mcp_log_filter()
+
+    def current_config(self) -> ServerConfig:
+        return self.watcher.current
+
+    def log_settings(self, repository_full_name: str | None) -> LogSettings:
+        """Effective logging keys for a record (per repository when the record belongs to one)."""
+        config = self.watcher.current
+        entry = config.find_repository(repository_full_name) if repository_full_name else None
+        if entry is None:
+            return LogSettings(config.log_level, config.log_file, config.mask_sensitive_data)
+        view = repository_config(config, entry)
+        return LogSettings(view.log_level, view.log_file, view.mask_sensitive_data)
+
+    async def start(self) -> None:
+        """Bring services up; the listener is already accepting when this runs (lifespan). A failure
+        (for example an IP allowlist that cannot load) undoes what started, then propagates."""
+        self._start_logging()
+        try:
+            await self._start_services()
+        except BaseException:
+            await self._cancel_tasks()
+            if hasattr(self, "ledger"):
+                await self.ledger.close()
+            self.logs.stop()
+            raise
+
+    async def _start_services(self) -> None:
+        for secret in self.config.all_secret_values():
+            SECRETS.add(secret)
+        if self.config.webhook_secret is None:
+            LOGGER.warning("webhook-secret is not set: webhook payloads are trusted without signature verification")
+        install_transport()
+        api_call.configure(threads=max(32, self.config.max_workers * 4))
+        if self.ip_allowlist.enabled:
+            await self.ip_allowlist.load()
+            self._spawn(self.ip_allowlist.refresh_forever())
+        self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
+        self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
+        self.evaluations = MergeEvaluations(self.dispatcher)
+        self.services = ServerServices(
+            self.access, self.ledger, self.dispatcher, self.evaluations, command_help=visible_command_help
+        )
+        self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
+        await self.dispatcher.start()
+        await self._start_checks_and_bootstrap()
+        self._spawn(self.watcher.run())
+        freeze_startup_objects()
+        self._spawn(self._queue_metrics_loop())
+        self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
+        self._spawn(self.logs.retention_loop(self.config.log_retention_days))
+
+    async def _start_checks_and_bootstrap(self) -> None:
+        """Check jobs resume first; bootstrap then runs in the background (intake is already up)."""
+        config = self.config
+        self.checks = CheckService(
+            data_dir=self.data_dir,
+            ledger=self.ledger,
+            max_concurrent_jobs=config.max_concurrent_jobs,
+            git_base_url=git_base_url(config.github_api_url),
+            resolve_repository=self._resolve_for_job,
+        )
+        self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
+        self.services.extensions[CHECKS_EXTENSION] = self.checks
+        self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
+        await self.checks.start(other_jobs=self._unfinished_job)
+        warn_insecure_oracle_urls(config)
+        self._spawn(self._startup_bootstrap())
+
+    async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
+        return await self.recovery.resolve_repository(full_name)
+
+    async def _unfinished_job(self, job: Job) -> None:
+        """Jobs other than checks left by a previous process: oracle calls are never repeated; cherry-picks
+        resume idempotently; other release jobs end failed (see `release.resume`)."""
+        if job.kind == ORACLE_JOB_KIND:
+            await abandon_interrupted_oracle_job(self.ledger, job)
+        elif job.kind == AI_TITLE_JOB_KIND:
+            await abandon_interrupted_title_job(self.ledger, job)
+        elif job.kind in RELEASE_JOB_KINDS:
+            service = server_release_service(self.services, self.data_dir)
+            await resume_release_job(service, job, await self._resolve_for_job(job.repository))
+        else:
+            LOGGER.warning("Unfinished %s job %d of %s is not resumed", job.kind, job.job_id, job.repository)
+
+    async def _startup_bootstrap(self) -> None:
+        try:
+            await startup_bootstrap(
+                self.config, self.access, rerun_check=self.recovery.rerun_check, active_job=self.recovery.active_job
+            )
+        finally:
+            self.bootstrapped.set()
+
+    async def _bootstrap(self, entries: Sequence[RepositoryEntry]) -> None:
+        await bootstrap_repositories(
+            self.watcher.current,
+            self.access,
+            entries,
+            rerun_check=self.recovery.rerun_check,
+            active_job=self.recovery.active_job,
+        )
+
+    async def _process(self, delivery: Delivery) -> LanePhaseResult:
+        return await self._runner(delivery)
+
+    async def _refresh_queue_metrics(self) -> None:
+        QUEUE_DEPTH.set(await self.ledger.queue_depth())
+        QUEUE_OLDEST_PENDING_AGE_SECONDS.set(await self.ledger.oldest_queued_age_seconds() or 0.0)
+
+    async def _queue_metrics_loop(self, interval: float = 5.0) -> None:
+        while True:
+            await self._refresh_queue_metrics()
+            await asyncio.sleep(interval)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.append(asyncio.create_task(coroutine))
+
+    async def stop(self) -> None:
+        """Stop in reverse order: background tasks, dispatcher (grace period), ledger, logs."""
+        await self._cancel_tasks()
+        await self.dispatcher.stop()
+        await self.evaluations.close()
+        await self._cancel_background_tasks()
+        await self.checks.stop()
+        await self.ledger.close()
+        self.logs.stop()
+
+    async def _cancel_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _cancel_background_tasks(self) -> None:
+        """Delayed re-evaluations and post-merge refreshes belong to no delivery: cancel them at shutdown."""
+        tasks: set[asyncio.Task[None]] = set(self.services.extensions.get(BACKGROUND_TASKS_EXTENSION, ()))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def accept(self, delivery: AcceptedDelivery) -> bool:
+        """Persist a validated delivery (durably) and hand it to the dispatcher."""
+        payload = delivery.payload
+        try:
+            result = await self.ledger.record(
+                header_delivery_id=delivery.header_delivery_id,
+                event=delivery.event,
+                action=payload.get("action") if isinstance(payload.get("action"), str) else None,
+                repository_full_name=payload["repository"]["full_name"],
+                ordering_key=ordering_key(delivery.event, payload),
+                headers=delivery.headers,
+                body=delivery.body,
+                received_at=datetime.now(UTC),
+            )
+        except (sqlite3.Error, OSError) as error:
+            raise PersistFailedError(str(error)) from error
+        if result.status is RecordStatus.DUPLICATE or result.delivery is None:
+            DELIVERIES_TOTAL.labels(event=delivery.event, outcome="duplicate").inc()
+            return False
+        self.dispatcher.submit(result.delivery)
+        return True
+
+    async def _on_config_change(self, old: ServerConfig, new: ServerConfig) -> None:
+        for secret in new.all_secret_values():
+            SECRETS.add(secret)
+        self.recovery.config = new
+        warn_insecure_oracle_urls(new)
+        LOGGER.info("Configuration reloaded")
+        changed = repositories_to_bootstrap(old, new)
+        if changed:
+            self._spawn(self._bootstrap(changed))
+
+    def record_rejection(self, status_code: int) -> None:
+        """Count a delivery refused at intake (metrics)."""
+        REQUESTS_REJECTED_TOTAL.labels(status=str(status_code)).inc()
