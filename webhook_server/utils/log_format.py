@@ -6,12 +6,10 @@ added by ``log_colors``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _MS_PER_SECOND = 1000
 _MS_PER_MINUTE = 60 * _MS_PER_SECOND
 _MS_PER_HOUR = 60 * _MS_PER_MINUTE
@@ -56,11 +54,6 @@ def build_prefix(*, repository: str, event_type: str, hook_id: str, api_user: st
         parts.append(f"[PR {pr_number}]")
     repo = repository.replace("\r", " ").replace("\n", " ")
     return f"{repo} {''.join(parts)}: "
-
-
-def strip_ansi(text: str) -> str:
-    """Remove ANSI escape sequences (files and JSONL never contain them)."""
-    return _ANSI_ESCAPE.sub("", text)
 
 
 def format_text_line(

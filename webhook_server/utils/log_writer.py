@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from webhook_server.utils import log_format
+from webhook_server.utils.ansi import strip_ansi
 from webhook_server.utils.log_colors import RepositoryColors, colorize_level
 from webhook_server.utils.masking import mask_text
 
@@ -284,10 +285,10 @@ class LogWriter:
             self._write_record(item)
 
     def _write_record(self, event: LogEvent) -> None:
-        message = log_format.strip_ansi(mask_text(event.message, keyword_masking=event.keyword_masking))
+        message = strip_ansi(mask_text(event.message, keyword_masking=event.keyword_masking))
         traceback = None
         if event.traceback:
-            traceback = log_format.strip_ansi(mask_text(event.traceback, keyword_masking=event.keyword_masking))
+            traceback = strip_ansi(mask_text(event.traceback, keyword_masking=event.keyword_masking))
         timestamp = log_format.timestamp_from_epoch(event.created)
         if event.to_jsonl:
             record: dict[str, Any] = {

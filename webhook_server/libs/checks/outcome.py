@@ -13,6 +13,8 @@ from webhook_server.libs.rules.check_output import (
     timed_out_summary,
 )
 from webhook_server.libs.rules.checks import CheckConclusion, CheckOutput, CheckResult
+from webhook_server.utils.ansi import strip_ansi
+from webhook_server.utils.masking import mask_secret_values
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,8 +34,13 @@ def in_progress_output(title: str) -> CheckOutput:
     return CheckOutput(title=title, summary=IN_PROGRESS_SUMMARY)
 
 
+def _clean(stream: str, secrets: Sequence[str]) -> str:
+    """ANSI stripped, then every secret of the check masked (before any truncation can split one)."""
+    return mask_secret_values(strip_ansi(stream), secrets)
+
+
 def _text(stdout: str, stderr: str, secrets: Sequence[str]) -> str:
-    formatted = format_check_text(stdout, stderr, secrets)
+    formatted = format_check_text(_clean(stdout, secrets), _clean(stderr, secrets))
     if formatted.truncated:
         LOGGER.debug("Check output truncated for GitHub; full masked output:\n%s", formatted.full_text)
     return formatted.text

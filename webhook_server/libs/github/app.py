@@ -4,7 +4,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import jwt
 from github import Auth, Github, GithubIntegration, UnknownObjectException
 
 from webhook_server.libs.github.api_call import github_api_call
@@ -22,11 +21,11 @@ class AppNotInstalledError(RuntimeError):
 
 
 class CachedJwtAuth(Auth.AppAuth):
-    """App JWT signed once and reused until a minute before it expires."""
+    """PyGithub's App JWT (claims and signature are its own), signed once and reused until a minute
+    before it expires instead of once per request."""
 
     def __init__(self, app_id: int, private_key: str) -> None:
-        super().__init__(app_id, private_key)
-        self._private_key = private_key
+        super().__init__(app_id, private_key, jwt_expiry=JWT_LIFETIME_SECONDS, jwt_issued_at=-JWT_BACKDATE_SECONDS)
         self._jwt = ""
         self._expires_at = 0.0
 
@@ -34,11 +33,8 @@ class CachedJwtAuth(Auth.AppAuth):
     def token(self) -> str:
         now = time.time()
         if now >= self._expires_at - JWT_RENEW_MARGIN_SECONDS:
-            issued = int(now) - JWT_BACKDATE_SECONDS
-            expires = int(now) + JWT_LIFETIME_SECONDS
-            payload = {"iat": issued, "exp": expires, "iss": str(self.app_id)}
-            self._jwt = jwt.encode(payload, self._private_key, algorithm="RS256")
-            self._expires_at = float(expires)
+            self._jwt = self.create_jwt()
+            self._expires_at = now + JWT_LIFETIME_SECONDS
         return self._jwt
 
 

@@ -28,11 +28,11 @@ from webhook_server.libs.release.cherry_pick_task import CHERRY_PICK_JOB_KIND, C
 from webhook_server.libs.release.cherry_pick_text import TargetOutcome
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService, release_service
-from webhook_server.libs.rules.check_output import MAX_CHECK_TEXT_LENGTH, cut_middle, mask_secrets
+from webhook_server.libs.rules.check_output import MAX_CHECK_TEXT_LENGTH, cut_middle
 from webhook_server.libs.rules.checks import CHERRY_PICKED, CheckConclusion, CheckOutput, CheckResult
 from webhook_server.libs.rules.labels import CHERRY_PICK_PREFIX, LabelCategory
 from webhook_server.libs.rules.logins import same_login
-from webhook_server.utils.masking import SECRETS
+from webhook_server.utils.masking import mask_secret_values
 
 if TYPE_CHECKING:
     from webhook_server.libs.context.github_webhook import GithubWebhook
@@ -47,7 +47,7 @@ def labelled_targets(labels: Sequence[str]) -> list[str]:
 
 async def _check_output_of(outcomes: Sequence[TargetOutcome]) -> CheckResult:
     conclusion = CheckConclusion.SUCCESS if all(item.succeeded for item in outcomes) else CheckConclusion.FAILURE
-    body = cut_middle(mask_secrets(text.check_text(outcomes), SECRETS.values()), MAX_CHECK_TEXT_LENGTH)
+    body = cut_middle(mask_secret_values(text.check_text(outcomes)), MAX_CHECK_TEXT_LENGTH)
     return CheckResult(conclusion, CheckOutput(text.CHECK_TITLE, text.check_summary(outcomes), body))
 
 

@@ -15,7 +15,9 @@ from webhook_server.libs.config import ContainerConfig, RepositoryConfig
 from webhook_server.libs.release.podman import ToolRunner, command_output
 from webhook_server.libs.release.registry import registry_login
 from webhook_server.libs.release.service import ReleaseService
-from webhook_server.libs.rules.check_output import cut_middle, mask_secrets, strip_ansi
+from webhook_server.libs.rules.check_output import cut_middle
+from webhook_server.utils.ansi import strip_ansi
+from webhook_server.utils.masking import mask_secret_values
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ class ContainerPublisher:
 
     def masked(self, output: str) -> str:
         """Tool output fit for a comment: no colours, no secrets, at most `COMMENT_OUTPUT_LIMIT` characters."""
-        return cut_middle(mask_secrets(strip_ansi(output), self.secrets), COMMENT_OUTPUT_LIMIT)
+        return cut_middle(mask_secret_values(strip_ansi(output), self.secrets), COMMENT_OUTPUT_LIMIT)
 
     def build_argv(self, worktree: Path, build: ImageBuild) -> tuple[str, ...]:
         """The `podman build` vector (`CheckNotRunnableError` when the context leaves the worktree)."""

@@ -18,7 +18,9 @@ from webhook_server.libs.release.service import ReleaseService
 from webhook_server.libs.release.slack import send_slack
 from webhook_server.libs.release.source_trees import tag_tree
 from webhook_server.libs.release.worktree_git import GitAccess
-from webhook_server.libs.rules.check_output import cut_middle, mask_secrets, strip_ansi
+from webhook_server.libs.rules.check_output import cut_middle
+from webhook_server.utils.ansi import strip_ansi
+from webhook_server.utils.masking import mask_secret_values
 
 LOGGER = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ class PypiPublisher:
         except GitError as failure:
             error = f"Checking out {self.tag} failed: {failure.output or failure}"
         if error is not None:
-            masked = cut_middle(mask_secrets(strip_ansi(error), self.secrets), ISSUE_OUTPUT_LIMIT)
+            masked = cut_middle(mask_secret_values(strip_ansi(error), self.secrets), ISSUE_OUTPUT_LIMIT)
             LOGGER.error("PyPI publish of %s failed: %s", self.tag, masked)
             await self._report_failure(masked)
             return False

@@ -17,8 +17,7 @@ from webhook_server.libs.release.release_jobs import release_request, submit_rel
 from webhook_server.libs.release.repo_api import RepositoryApi
 from webhook_server.libs.release.service import ReleaseService, release_service
 from webhook_server.libs.release.worktree_git import GitAccess, WorktreeGit
-from webhook_server.libs.rules.check_output import mask_secrets
-from webhook_server.utils.masking import SECRETS
+from webhook_server.utils.masking import mask_secret_values
 
 if TYPE_CHECKING:
     from webhook_server.libs.context.github_webhook import GithubWebhook
@@ -29,7 +28,7 @@ REBASE_JOB_KIND = "rebase"
 
 
 def _fenced(output: str) -> str:
-    return f"```\n{mask_secrets(output.strip(), SECRETS.values())}\n```"
+    return f"```\n{mask_secret_values(output.strip())}\n```"
 
 
 def _output(result: CommandResult) -> str:

@@ -16,8 +16,7 @@ from github import Github, GithubException, UnknownObjectException
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.app import AppNotInstalledError
 from webhook_server.libs.github.repository_context import RepositoryContext
-from webhook_server.libs.rules.check_output import mask_secrets
-from webhook_server.utils.masking import SECRETS
+from webhook_server.utils.masking import mask_secret_values
 
 LOGGER = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ GithubErrors = (GithubException, requests.RequestException)
 def safe_comment_body(body: str) -> str:
     """Registered secrets masked, and no line starting with `/` (a reply must never read as a command): such a
     line, for example a path in tool output, gets a leading space."""
-    masked = mask_secrets(body, SECRETS.values())
+    masked = mask_secret_values(body)
     return "\n".join(f" {line}" if line.startswith("/") else line for line in masked.split("\n"))
 
 

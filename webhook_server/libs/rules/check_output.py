@@ -1,11 +1,10 @@
-"""Check-run output text: ANSI stripping, exact-value secret masking and truncation (`checks.md` §5)."""
+"""Check-run output text: fencing and truncation (`checks.md` §5).
 
-import re
-from collections.abc import Iterable
+The caller strips ANSI and masks secrets first (`utils.ansi`, `utils.masking`: rules import nothing of the
+project), so truncation only ever sees clean text."""
+
 from dataclasses import dataclass
 
-MASK = "*****"
-MIN_SECRET_LENGTH = 4
 MAX_CHECK_TEXT_LENGTH = 65534
 _FENCE_OPEN = "```\n"
 _STREAM_SEPARATOR = "\n\n"
@@ -13,11 +12,6 @@ _FENCE_CLOSE = "\n```"
 _FRAME_LENGTH = len(_FENCE_OPEN) + len(_STREAM_SEPARATOR) + len(_FENCE_CLOSE)
 # Room always kept for stdout, so a huge stderr still leaves a visible truncation marker for stdout.
 _STDOUT_RESERVE = 64
-_ANSI_ESCAPE = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC ... BEL / ST
-    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor moves)
-    r"|\x1b[@-Z\\-_]"  # two-character escapes
-)
 
 
 @dataclass(frozen=True)
@@ -27,21 +21,6 @@ class FormattedOutput:
     text: str
     full_text: str
     truncated: bool
-
-
-def strip_ansi(text: str) -> str:
-    """Remove ANSI escape sequences (colours, cursor control, OSC titles)."""
-    return _ANSI_ESCAPE.sub("", text)
-
-
-def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """Replace every exact occurrence of each secret with `*****`, longest secret first.
-
-    Values shorter than 4 characters are not masked (too many false hits).
-    """
-    for secret in sorted({value for value in secrets if len(value) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
 
 
 def cut_middle(text: str, max_length: int) -> str:
@@ -63,16 +42,11 @@ def _truncation_marker(dropped: int) -> str:
     return f"\n... [truncated {dropped} characters] ...\n"
 
 
-def format_check_text(
-    stdout: str, stderr: str, secrets: Iterable[str] = (), max_length: int = MAX_CHECK_TEXT_LENGTH
-) -> FormattedOutput:
-    """Build the fenced `text` (stderr, blank line, stdout): strip ANSI, mask, then truncate.
+def format_check_text(clean_stdout: str, clean_stderr: str, max_length: int = MAX_CHECK_TEXT_LENGTH) -> FormattedOutput:
+    """Build the fenced `text` (stderr, blank line, stdout) from stripped, masked streams, then truncate.
 
     Stderr is kept whole when it fits; otherwise it is cut too, always leaving a little room for stdout.
     """
-    secret_values = tuple(secrets)
-    clean_stdout = mask_secrets(strip_ansi(stdout), secret_values)
-    clean_stderr = mask_secrets(strip_ansi(stderr), secret_values)
     full_text = _fence(clean_stderr, clean_stdout)
     if len(full_text) <= max_length:
         return FormattedOutput(text=full_text, full_text=full_text, truncated=False)

@@ -119,10 +119,6 @@ def test_format_text_line(traceback: str | None, expected: str) -> None:
     assert line == expected
 
 
-def test_strip_ansi() -> None:
-    assert log_format.strip_ansi("\x1b[31mERROR\x1b[0m and \x1b[38;2;1;2;3mrepo\x1b[0m") == "ERROR and repo"
-
-
 def test_duplicate_suffix() -> None:
     assert log_format.duplicate_suffix("same", 4) == " --- [DuplicateFilter: Last log `same` repeated 4 times]"
 

@@ -73,6 +73,15 @@ def test_jsonl_entry_without_context(runtime: LoggingRuntime, logs_dir: Path) ->
     assert datetime.fromisoformat(entry["timestamp"]).utcoffset().total_seconds() == 0  # type: ignore[union-attr]
 
 
+def test_hyperlinks_and_colours_reach_no_file(runtime: LoggingRuntime, logs_dir: Path) -> None:
+    LOGGER.info("see \x1b]8;;https://example.com/run/7\x07run 7\x1b]8;;\x07 \x1b[31mfailed\x1b[0m")
+    runtime.flush()
+    [entry] = log_entries(logs_dir)
+    assert entry["message"] == "see run 7 failed"
+    [line] = text_lines(logs_dir / "webhook-server.log")
+    assert line.endswith(" INFO see run 7 failed")
+
+
 def test_jsonl_entry_with_context(runtime: LoggingRuntime, logs_dir: Path) -> None:
     with bind_context(delivery(api_user="bot", pr_number=9)):
         LOGGER.info("labels applied")

@@ -108,8 +108,18 @@ def test_keyword_masking_off_keeps_keyword_values() -> None:
         ("abcdefgh", ["abcd", "abcdefgh"], "*****"),
         ("a.b*c(d) and a.b*c(d)", ["a.b*c(d)"], "***** and *****"),
         ("nothing", [], "nothing"),
+        ("user:pass1234", ["user", "pass1234"], "*****:*****"),
+        ("pw hunter2hunter2", ["hunter2", "hunter2hunter2"], "pw *****"),
     ],
-    ids=["replaced", "shorter-than-4-ignored", "longest-first", "regex-characters-literal", "no-secrets"],
+    ids=[
+        "replaced",
+        "shorter-than-4-ignored",
+        "longest-first",
+        "regex-characters-literal",
+        "no-secrets",
+        "two-values",
+        "longer-secret-containing-shorter",
+    ],
 )
 def test_exact_value_masking(text: str, secrets: list[str], expected: str) -> None:
     assert mask_secret_values(text, secrets) == expected
