@@ -41,6 +41,7 @@ def _install_viewer(app: FastAPI, config: ServerConfig, runtime: ServerRuntime) 
         mcp_enabled=mcp_enabled,
         live_delivery_lookup=runtime.live_delivery,
         bind_host=config.ip_bind,
+        log_writer=runtime.logs,
     )
 
 

@@ -29,7 +29,8 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 20
 CONSOLE_NAME = "console"
 
-JsonlListener = Callable[[Path, int, dict[str, Any]], None]
+# (file, offset of the line, its length in bytes without the newline, the record)
+JsonlListener = Callable[[Path, int, int, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,8 @@ class _JsonlFiles:
     def __init__(self) -> None:
         self._handles: dict[Path, BinaryIO] = {}
 
-    def append(self, path: Path, record: dict[str, Any], *, durable: bool) -> int:
-        """Write one line; returns the byte offset where it starts."""
+    def append(self, path: Path, record: dict[str, Any], *, durable: bool) -> tuple[int, int]:
+        """Write one line; returns the byte offset where it starts and its length without the newline."""
         data = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode()
         handle = self._handle(path)
         try:
@@ -178,7 +179,7 @@ class _JsonlFiles:
         except OSError:
             self._close(path)
             raise
-        return offset
+        return offset, len(data) - 1
 
     def _handle(self, path: Path) -> BinaryIO:
         handle = self._handles.get(path)
@@ -259,8 +260,12 @@ class LogWriter:
         self._thread = None
 
     def add_jsonl_listener(self, listener: JsonlListener) -> None:
-        """Call ``listener(path, offset, record)`` on the writer thread after each JSONL line."""
+        """Call ``listener(path, offset, length, record)`` on the writer thread after each JSONL line."""
         self._listeners.append(listener)
+
+    def remove_jsonl_listener(self, listener: JsonlListener) -> None:
+        """Stop calling ``listener`` (from any thread; a line being reported may still reach it)."""
+        self._listeners.remove(listener)
 
     # ---- the writer thread ---------------------------------------------------------------
 
@@ -310,13 +315,13 @@ class LogWriter:
 
     def _append_jsonl(self, path: Path, record: dict[str, Any], *, durable: bool) -> None:
         try:
-            offset = self._jsonl.append(path, record, durable=durable)
+            offset, length = self._jsonl.append(path, record, durable=durable)
         except OSError as exc:
             report_error(f"writing {path.name}", exc)
             return
-        for listener in self._listeners:
+        for listener in list(self._listeners):
             try:
-                listener(path, offset, record)
+                listener(path, offset, length, record)
             except Exception as exc:  # a listener bug must not stop the writer
                 report_error("JSONL listener", exc)
 

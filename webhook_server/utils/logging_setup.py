@@ -244,8 +244,12 @@ class LoggingRuntime:
         self._private.append((logger, handler))
 
     def add_jsonl_listener(self, listener: JsonlListener) -> None:
-        """``listener(path, offset, record)`` runs on the writer thread after each JSONL line."""
+        """``listener(path, offset, length, record)`` runs on the writer thread after each JSONL line."""
         self._writer.add_jsonl_listener(listener)
+
+    def remove_jsonl_listener(self, listener: JsonlListener) -> None:
+        """Stop calling ``listener``."""
+        self._writer.remove_jsonl_listener(listener)
 
     def write_summary(self, ctx: DeliveryContext) -> None:
         """Queue the masked ``webhook_summary`` for ``webhooks_<UTC date of completed_at>.json`` (fsync'd)."""

@@ -4,9 +4,10 @@ import logging
 import math
 
 from webhook_server.libs.bootstrap.model import RepositoryTarget
-from webhook_server.libs.bootstrap.rest import path_segment, rest_list, rest_write
+from webhook_server.libs.bootstrap.rest import path_segment, rest_write
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.config import SizeBucket as ConfiguredSizeBucket
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.rules.colors import color_to_hex
 from webhook_server.libs.rules.label_sync import RepoLabel, bootstrap_labels, plan_label_sync
 from webhook_server.libs.rules.labels import enabled_categories
@@ -36,7 +37,7 @@ def desired_labels(config: RepositoryConfig) -> tuple[RepoLabel, ...]:
 async def sync_labels(target: RepositoryTarget) -> None:
     """List the labels once, then create what is missing and re-colour what differs; nothing else."""
     url = f"/repos/{target.full_name}/labels"
-    existing = [RepoLabel(item["name"], item["color"]) for item in await rest_list(target.github, url)]
+    existing = [RepoLabel(item["name"], item["color"]) for item in await get_all_pages(target.github, url)]
     plan = plan_label_sync(existing, desired_labels(target.config), target.config.labels.colors)
     for label in plan.create:
         await rest_write(target.github, "POST", url, {"name": label.name, "color": label.color})

@@ -10,8 +10,9 @@ import logging
 from dataclasses import dataclass
 
 from webhook_server.libs.bootstrap.model import ActiveJobCheck, RepositoryTarget, RerunCheck
-from webhook_server.libs.bootstrap.rest import Json, rest_list, rest_write
+from webhook_server.libs.bootstrap.rest import Json, rest_write
 from webhook_server.libs.github.app import GithubApp
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.rules.checks import CHERRY_PICKED, VERIFIED, CheckConclusion, CheckStatus
 from webhook_server.libs.rules.labels import CHERRY_PICK_PREFIX
 
@@ -50,7 +51,7 @@ class CheckRecovery:
 
     async def open_pulls(self) -> list[OpenPull]:
         url = f"/repos/{self.target.full_name}/pulls"
-        pulls = await rest_list(self.target.github, url, {"state": "open"})
+        pulls = await get_all_pages(self.target.github, url, {"state": "open"})
         return [
             OpenPull(pull["number"], pull["head"]["sha"], tuple(label["name"] for label in pull["labels"]))
             for pull in pulls
@@ -58,7 +59,7 @@ class CheckRecovery:
 
     async def unfinished_runs(self, head_sha: str) -> list[Json]:
         url = f"/repos/{self.target.full_name}/commits/{head_sha}/check-runs"
-        runs = await rest_list(self.target.github, url, {"app_id": self.app.app_id}, item_key="check_runs")
+        runs = await get_all_pages(self.target.github, url, {"app_id": self.app.app_id}, item_key="check_runs")
         return [run for run in runs if run["status"] in UNFINISHED]
 
     async def recover_pull(self, pull: OpenPull) -> None:

@@ -4,7 +4,6 @@ Bootstrap compares raw JSON with the desired state, so it reads and writes JSON 
 going through PyGithub's lazy objects. The requester still applies the client's auth and transport.
 """
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -13,9 +12,7 @@ from github import Github, GithubException
 
 from webhook_server.libs.github.api_call import github_api_call
 
-PER_PAGE = 100
 NOT_FOUND = 404
-_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 Json = dict[str, Any]
 
@@ -23,12 +20,6 @@ Json = dict[str, Any]
 def path_segment(value: str) -> str:
     """A value quoted for use as one URL path segment (label names and branches may contain `/`)."""
     return quote(value, safe="")
-
-
-def _next_page(headers: Mapping[str, Any]) -> str | None:
-    link = next((value for key, value in headers.items() if key.lower() == "link"), None)
-    found = _NEXT_LINK.search(link) if link else None
-    return found.group(1) if found else None
 
 
 def _get_or_none(github: Github, url: str, parameters: dict[str, Any]) -> Any:
@@ -55,22 +46,3 @@ async def rest_write(github: Github, verb: str, url: str, body: Mapping[str, Any
     payload = dict(body) if body is not None else None
     _, data = await github_api_call(github.requester.requestJsonAndCheck, verb, url, input=payload)
     return data
-
-
-def _all_pages(github: Github, url: str, parameters: Mapping[str, Any], item_key: str | None) -> list[Json]:
-    items: list[Json] = []
-    next_url: str | None = url
-    query: dict[str, Any] | None = {"per_page": PER_PAGE, **parameters}
-    while next_url is not None:
-        headers, data = github.requester.requestJsonAndCheck("GET", next_url, parameters=query)
-        items.extend(data[item_key] if item_key else data)
-        next_url = _next_page(headers)
-        query = None  # the `next` link carries the query
-    return items
-
-
-async def rest_list(
-    github: Github, url: str, parameters: Mapping[str, Any] | None = None, *, item_key: str | None = None
-) -> list[Json]:
-    """Every item of a paginated list (`item_key` names the list inside an object answer)."""
-    return await github_api_call(_all_pages, github, url, parameters or {}, item_key)

@@ -7,7 +7,8 @@ from github import GithubException
 from webhook_server.libs.bootstrap.hook_plan import DesiredHook, plan_hooks
 from webhook_server.libs.bootstrap.hook_records import HookRecord, HookRecords, new_record, record_confirms
 from webhook_server.libs.bootstrap.model import PhaseError, RepositoryTarget, describe_github_error
-from webhook_server.libs.bootstrap.rest import Json, rest_list, rest_write
+from webhook_server.libs.bootstrap.rest import Json, rest_write
+from webhook_server.libs.github.pages import get_all_pages
 
 LOGGER = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def desired_hook(target: RepositoryTarget, webhook_ip: str) -> DesiredHook:
 
 async def _list_hooks(target: RepositoryTarget) -> list[Json]:
     try:
-        return await rest_list(target.github, f"/repos/{target.full_name}/hooks")
+        return await get_all_pages(target.github, f"/repos/{target.full_name}/hooks")
     except GithubException as error:
         reason = describe_github_error(error)
         LOGGER.error(

@@ -1,5 +1,5 @@
 """`github_api_call`: the single door to GitHub. Runs PyGithub work off the event loop with retry,
-rate-limit waits and token failover.
+rate-limit waits and token failover (`call_with_retries`, which GraphQL through gql shares).
 
 Anything that can send an HTTP request (a method, a lazy attribute, a paginated list being
 materialised) must run inside the callable given to `github_api_call`.
@@ -11,11 +11,12 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
+import httpx
 import requests
 from github.GithubException import GithubException
 
@@ -34,6 +35,8 @@ MAX_RATE_LIMIT_WAITS = 3
 MAX_RESET_WAIT_SECONDS = 300.0
 DEFAULT_RETRY_AFTER_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
+# Failures before any answer: retried like a 5xx. REST goes through requests (PyGithub), GraphQL through httpx (gql).
+CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout, httpx.TransportError)
 
 
 @dataclass(frozen=True)
@@ -122,15 +125,25 @@ async def _handle_primary_exhaustion(credential: str | None, reset_at: float) ->
 async def github_api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run blocking GitHub work in the thread pool, retrying as the spec's retry table says."""
     loop = asyncio.get_running_loop()
+
+    async def attempt_in_thread(attempt: AttemptRecord) -> T:
+        context = contextvars.copy_context()
+        context.run(CURRENT_ATTEMPT.set, attempt)
+        return await loop.run_in_executor(_executor, functools.partial(context.run, fn, *args, **kwargs))
+
+    return await call_with_retries(attempt_in_thread)
+
+
+async def call_with_retries(attempt_once: Callable[[AttemptRecord], Awaitable[T]]) -> T:
+    """Run `attempt_once` until it succeeds: rate limits wait or fail over (3 times at most), server and
+    connection errors retry after the policy's delays. The attempt reports its credential and statuses in
+    the `AttemptRecord` it is given; GraphQL (`libs/github/graphql`) shares this loop with REST."""
     retries = 0
     rate_limit_waits = 0
     while True:
         attempt = AttemptRecord()
-        context = contextvars.copy_context()
-        context.run(CURRENT_ATTEMPT.set, attempt)
-        call = functools.partial(context.run, fn, *args, **kwargs)
         try:
-            return await loop.run_in_executor(_executor, call)
+            return await attempt_once(attempt)
         except GithubException as error:
             if _is_rate_limit(error) and rate_limit_waits < MAX_RATE_LIMIT_WAITS:
                 rate_limit_waits += 1
@@ -140,11 +153,11 @@ async def github_api_call(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs)
             if error.status not in RETRYABLE_STATUSES or retries >= len(_policy.delays):
                 raise
             failure: BaseException = error
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except CONNECTION_ERRORS as error:
             if retries >= len(_policy.delays):
                 raise
             failure = error
-        reason = "connection" if isinstance(failure, requests.RequestException) else "server_error"
+        reason = "server_error" if isinstance(failure, GithubException) else "connection"
         GITHUB_API_RETRIES_TOTAL.labels(reason=reason).inc()
         delay = _policy.delays[retries] * (1 + random.uniform(0, _policy.jitter))  # noqa: S311
         retries += 1

@@ -1,11 +1,13 @@
 """GraphQL calls of the PR workflow (`intake.md` §8.5): unresolved review threads, and enabling or
-disabling native auto-merge. Each runs inside `github_api_call`."""
+disabling native auto-merge. Each goes through `github.graphql_client` (gql over httpx, with the same
+retries, failover, pacing and counting as REST); every document here is validated against GitHub's schema
+by `tests/fake_github/test_server_graphql_documents.py`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.graphql_client import graphql_request
 from webhook_server.libs.rules.automerge import MergeMethod
 from webhook_server.libs.rules.can_be_merged import ReviewThread
 
@@ -51,10 +53,9 @@ class GraphQLResponseError(RuntimeError):
 
 
 async def graphql(webhook: GithubWebhook, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """Run one GraphQL document as the API user; an `errors` member raises (PyGithub's check)."""
-    _, data = await github_api_call(webhook.github.requester.graphql_query, query, variables)
-    result: dict[str, Any] = data["data"]
-    return result
+    """Run one GraphQL document as the API user and return its `data`; an `errors` member raises
+    (`GithubException`, `UnknownObjectException` for a lone NOT_FOUND)."""
+    return await graphql_request(webhook.github, query, variables)
 
 
 def _thread_of(node: dict[str, Any]) -> ReviewThread:

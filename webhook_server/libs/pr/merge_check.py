@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from github import GithubException
 
 from webhook_server.libs.config.rule_inputs import enabled_checks
 from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.pr import owners_service
 from webhook_server.libs.pr.automerge import merge_if_automerge
 from webhook_server.libs.pr.background import schedule_background
@@ -50,36 +51,19 @@ LOGGER = logging.getLogger(__name__)
 
 STEP_NAME = "check_merge_eligibility"
 RECHECK_DELAY_SECONDS = float(RULE_RECHECK_DELAY_SECONDS)  # `mergeable` unknown: evaluate again this much later
-PAGE_SIZE = 100
-
-
-async def _get_pages(webhook: GithubWebhook, url: str, item_key: str | None = None) -> list[dict[str, Any]]:
-    """Every item of a paginated GET (`per_page=100`, pages until a short one)."""
-    items: list[dict[str, Any]] = []
-    page = 1
-    separator = "&" if "?" in url else "?"
-    while True:
-        _, data = await github_api_call(
-            webhook.github.requester.requestJsonAndCheck, "GET", f"{url}{separator}per_page={PAGE_SIZE}&page={page}"
-        )
-        batch = data[item_key] if item_key else data
-        items.extend(batch)
-        if len(batch) < PAGE_SIZE:
-            return items
-        page += 1
 
 
 async def head_check_runs(webhook: GithubWebhook, head_sha: str) -> tuple[CheckRunState, ...]:
     """The check runs of the head SHA from every app (latest per name)."""
     url = f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/check-runs"
-    runs = await _get_pages(webhook, url, "check_runs")
+    runs = await get_all_pages(webhook.github, url, item_key="check_runs")
     return tuple(CheckRunState(run["name"], run["status"], run.get("conclusion"), int(run["id"])) for run in runs)
 
 
 async def head_statuses(webhook: GithubWebhook, head_sha: str) -> tuple[CommitStatus, ...]:
     """The commit statuses of the head SHA."""
     url = f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/statuses"
-    statuses = await _get_pages(webhook, url)
+    statuses = await get_all_pages(webhook.github, url)
     return tuple(CommitStatus(status["context"], status["state"], int(status["id"])) for status in statuses)
 
 

@@ -17,12 +17,13 @@ from github import UnknownObjectException
 
 from webhook_server.libs.checks.execution import job_secrets
 from webhook_server.libs.config import ContainerConfig, RepositoryConfig
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.release.podman import ToolRunner
 from webhook_server.libs.release.registry import has_registry_host, registry_host, registry_login
 from webhook_server.libs.release.release_jobs import release_request, submit_release_job, timed_handlers
-from webhook_server.libs.release.repo_api import GithubErrors, RepositoryApi, get_all, rest
+from webhook_server.libs.release.repo_api import GithubErrors, RepositoryApi, rest
 from webhook_server.libs.release.service import ReleaseService, release_service
 from webhook_server.libs.release.worktree_git import GitAccess
 
@@ -86,7 +87,7 @@ class TagCleanup:
         for scope in ("orgs", "users"):
             url = f"/{scope}/{owner}/packages/container/{package}/versions"
             try:
-                version_id = version_with_tag(await get_all(self.api.github, url), tag)
+                version_id = version_with_tag(await get_all_pages(self.api.github, url), tag)
                 if version_id is None:
                     LOGGER.info("No ghcr.io package version tagged %s", tag)
                     return False

@@ -11,9 +11,10 @@ from pathlib import Path
 from webhook_server.libs.checks.execution import job_secrets
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.git.process import GitError
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.release.podman import ToolRunner, command_output
-from webhook_server.libs.release.repo_api import RepositoryApi, get_all, rest
+from webhook_server.libs.release.repo_api import RepositoryApi, rest
 from webhook_server.libs.release.service import ReleaseService
 from webhook_server.libs.release.slack import send_slack
 from webhook_server.libs.release.source_trees import tag_tree
@@ -132,7 +133,7 @@ class PypiPublisher:
     async def _find_issue(self, api: RepositoryApi, title: str) -> int | None:
         """An open issue created by an API user with this title (the fallback lookup of `intake.md` §4.4)."""
         api_users = {login.casefold() for login in self.repo.pooled.pool.api_users}
-        for issue in await get_all(api.github, f"/repos/{self.repo.full_name}/issues?state=open"):
+        for issue in await get_all_pages(api.github, f"/repos/{self.repo.full_name}/issues", {"state": "open"}):
             if "pull_request" in issue or issue["title"] != title:
                 continue
             if issue["user"]["login"].casefold() in api_users:

@@ -15,6 +15,7 @@ from github import Github, GithubException, UnknownObjectException
 
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.app import AppNotInstalledError
+from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.utils.masking import mask_secret_values
 
@@ -34,19 +35,6 @@ async def rest(github: Github, verb: str, url: str, body: Any = None) -> Any:
     """One REST request; returns the decoded JSON body (None for an empty one)."""
     _, data = await github_api_call(github.requester.requestJsonAndCheck, verb, url, input=body)
     return data
-
-
-async def get_all(github: Github, url: str) -> list[Any]:
-    """Every item of a paginated list endpoint (`per_page=100`)."""
-    separator = "&" if "?" in url else "?"
-    items: list[Any] = []
-    page = 1
-    while True:
-        batch = await rest(github, "GET", f"{url}{separator}per_page=100&page={page}")
-        items.extend(batch)
-        if len(batch) < 100:
-            return items
-        page += 1
 
 
 class RepositoryApi:
@@ -91,7 +79,7 @@ class RepositoryApi:
 
     async def open_pulls(self, base: str) -> list[dict[str, Any]]:
         """Open PRs whose base is `base`."""
-        return await get_all(self.github, f"/repos/{self.full_name}/pulls?state=open&base={quote(base, safe='')}")
+        return await get_all_pages(self.github, f"/repos/{self.full_name}/pulls", {"state": "open", "base": base})
 
     async def close_pull(self, number: int) -> None:
         """Close a PR (as the API user)."""

@@ -289,24 +289,26 @@ def test_deleted_files_are_recreated(runtime: LoggingRuntime, logs_dir: Path) ->
 
 
 def test_jsonl_listener_gets_path_and_offset(runtime: LoggingRuntime, logs_dir: Path) -> None:
-    seen: list[tuple[Path, int, dict[str, object]]] = []
-    runtime.add_jsonl_listener(lambda path, offset, record: seen.append((path, offset, record)))
+    seen: list[tuple[Path, int, int, dict[str, object]]] = []
+    runtime.add_jsonl_listener(lambda path, offset, length, record: seen.append((path, offset, length, record)))
     LOGGER.info("one")
     with bind_context(delivery()) as ctx:
         ctx.completed_at = datetime.now(UTC)
         runtime.write_summary(ctx)
     runtime.flush()
-    assert [record.get("type") for _, _, record in seen] == ["log_entry", "webhook_summary"]
-    for path, offset, record in seen:
+    assert [record.get("type") for _, _, _, record in seen] == ["log_entry", "webhook_summary"]
+    for path, offset, length, record in seen:
         with path.open("rb") as handle:
             handle.seek(offset)
-            assert json.loads(handle.readline()) == record
+            line = handle.readline()
+        assert len(line) == length + 1
+        assert json.loads(line) == record
 
 
 def test_failing_listener_does_not_stop_writing(
     runtime: LoggingRuntime, logs_dir: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(path: Path, offset: int, record: dict[str, object]) -> None:
+    def broken(path: Path, offset: int, length: int, record: dict[str, object]) -> None:
         raise RuntimeError("listener bug")
 
     runtime.add_jsonl_listener(broken)

@@ -20,6 +20,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from webhook_server.libs.log_store.writer_feed import JsonlSource
 from webhook_server.web import health
 from webhook_server.web.logs import install_log_viewer
 from webhook_server.web.logs.runtime import LiveDeliveryLookup, LogViewerRuntime
@@ -35,6 +36,7 @@ def build_app(
     log_server_enabled: bool = True,
     mcp_enabled: bool = False,
     live_delivery_lookup: LiveDeliveryLookup | None = None,
+    log_writer: JsonlSource | None = None,
 ) -> tuple[FastAPI, LogViewerRuntime]:
     """The app and its viewer runtime; the lifespan starts and stops the runtime."""
     holder: dict[str, LogViewerRuntime] = {}
@@ -56,6 +58,7 @@ def build_app(
         log_server_enabled=log_server_enabled,
         mcp_enabled=mcp_enabled,
         live_delivery_lookup=live_delivery_lookup,
+        log_writer=log_writer,
     )
     return app, holder["runtime"]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from webhook_server.libs.log_store.writer_feed import JsonlSource
 from webhook_server.web import metrics
 from webhook_server.web.logs.api import build_api_router
 from webhook_server.web.logs.page import STATIC_DIR, build_page_router
@@ -48,18 +49,22 @@ def install_log_viewer(
     mcp_enabled: bool,
     live_delivery_lookup: LiveDeliveryLookup | None = None,
     bind_host: str | None = None,
+    log_writer: JsonlSource | None = None,
 ) -> LogViewerRuntime:
     """Register ``/logs``, ``/logs/api/*``, ``/logs/ws``, ``/static``, ``/metrics`` and (if enabled) ``/mcp``.
 
     ``live_delivery_lookup(hook_id)`` may return the summary-shaped record of a delivery still running
     (``DeliveryContext.summary_record()``), so ``workflow-steps`` can answer before the summary is written.
     ``bind_host`` (the ``ip-bind`` value) silences the no-authentication warning for loopback binds.
+    ``log_writer``: the in-process writer of these logs; the live tail then takes its records as they are
+    written instead of polling the files (leave it out for logs another process writes).
     """
     runtime = LogViewerRuntime(
         logs_dir=logs_dir,
         auth=auth,
         log_server_enabled=log_server_enabled,
         live_delivery_lookup=live_delivery_lookup,
+        log_writer=log_writer,
     )
     if log_server_enabled:
         app.include_router(build_page_router())

@@ -1,4 +1,5 @@
-"""The log viewer's running parts: summary index build, shared tailer, live connections, MCP session manager."""
+"""The log viewer's running parts: summary index build, the live record feed (the in-process log writer, else a
+file tailer for logs another process writes), live connections, MCP session manager."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from webhook_server.libs.log_store.summary_index import LogIndex
 from webhook_server.libs.log_store.tailer import LogTailer, TailedRecord
+from webhook_server.libs.log_store.writer_feed import JsonlSource, WriterFeed
 from webhook_server.web.logs.live import LiveHub
 from webhook_server.web.viewer_auth import ViewerAuth
 
@@ -50,13 +52,16 @@ class LogViewerRuntime:
         auth: ViewerAuth | None,
         log_server_enabled: bool,
         live_delivery_lookup: LiveDeliveryLookup | None = None,
+        log_writer: JsonlSource | None = None,
     ) -> None:
         self.logs_dir = logs_dir
         self.auth = auth
         self.log_server_enabled = log_server_enabled
         self.live_delivery_lookup = live_delivery_lookup
         self.index = LogIndex(logs_dir)
-        self.tailer = LogTailer(logs_dir)
+        # Logs this process writes come straight from its writer; without one, follow the files.
+        self.writer_feed = WriterFeed(log_writer) if log_writer is not None else None
+        self.tailer = LogTailer(logs_dir) if log_writer is None else None
         self.hub = LiveHub()
         self.services: list[BackgroundService] = []
         self._scan_slots = asyncio.Semaphore(MAX_CONCURRENT_SCANS)
@@ -64,20 +69,28 @@ class LogViewerRuntime:
         self.index_ready = asyncio.Event()
 
     async def start(self) -> None:
-        """Prime the tailer at the current end of the logs, then follow them and build the index."""
+        """Follow new records from now on (the writer's, or the files' from their current end), then build the
+        index."""
         for service in self.services:
             await service.start()
         if not self.log_server_enabled:
             return
-        self.tailer.add_listener(self._on_tailed)
-        self.tailer.add_reset_listener(self.index.forget_file)
-        await asyncio.to_thread(self.tailer.prime)
-        self._tasks.append(asyncio.create_task(self.tailer.run(), name="log-viewer-tailer"))
+        if self.writer_feed is not None:
+            self.writer_feed.add_listener(self._on_tailed)
+            self.writer_feed.add_reset_listener(self.index.forget_file)
+            self.writer_feed.start(asyncio.get_running_loop())
+        if self.tailer is not None:
+            self.tailer.add_listener(self._on_tailed)
+            self.tailer.add_reset_listener(self.index.forget_file)
+            await asyncio.to_thread(self.tailer.prime)
+            self._tasks.append(asyncio.create_task(self.tailer.run(), name="log-viewer-tailer"))
         self._tasks.append(asyncio.create_task(self._build_index(), name="log-viewer-index"))
 
     async def stop(self) -> None:
         """Close live connections with 1001 ``Server shutdown``, then stop the background work."""
         await self.hub.close_all(GOING_AWAY, SHUTDOWN_REASON)
+        if self.writer_feed is not None:
+            self.writer_feed.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
