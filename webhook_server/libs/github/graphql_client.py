@@ -6,7 +6,8 @@ REST call through `github_api_call` it is
   and `RATE_LIMITED` answers become `GithubException`s carrying GitHub's status, body and headers;
 - paced by the shared per-credential `transport.PACER` (a mutation is a write, a query a read);
 - counted and quota-accounted per response by `transport.record_response` (api="graphql");
-- tagged with the delivery id header when it runs for a delivery.
+- tagged with the delivery id header when it runs for a delivery;
+- sent over a kept-alive connection (`graphql_sessions`: one gql session per endpoint and event loop).
 GraphQL `errors` raise as PyGithub's `graphql_query` did: a lone NOT_FOUND → `UnknownObjectException`,
 anything else → `GithubException(400)`.
 """
@@ -16,21 +17,18 @@ from typing import Any
 
 import httpx
 from github import Github, GithubException, UnknownObjectException
-from gql import Client, GraphQLRequest
+from gql import GraphQLRequest
 from gql.transport.exceptions import TransportQueryError, TransportServerError
-from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import OperationDefinitionNode, OperationType
 
 from webhook_server.libs.github import transport
 from webhook_server.libs.github.api_call import call_with_retries
-from webhook_server.libs.github.clients import REQUEST_TIMEOUT_SECONDS
+from webhook_server.libs.github.graphql_sessions import RESPONSE_OBSERVER, session_for
 from webhook_server.libs.github.pacer import RequestPacer
 from webhook_server.libs.github.transport import DELIVERY_HEADER, AttemptRecord, record_response
 from webhook_server.utils.context import current_context
 
 USER_AGENT = "github-webhook-server"
-# gql's own deadline for one execution: above httpx's per-request timeout, so httpx reports the timeout.
-EXECUTE_TIMEOUT_SECONDS = REQUEST_TIMEOUT_SECONDS * 2
 RATE_LIMITED = "RATE_LIMITED"
 
 
@@ -80,25 +78,20 @@ async def _attempt(github: Github, request: GraphQLRequest, attempt: AttemptReco
     credential = _credential(github)
     responses: list[httpx.Response] = []
 
-    async def observe(response: httpx.Response) -> None:
+    def observe(response: httpx.Response) -> None:
         responses.append(response)
         record_response(credential, response.status_code, response.headers, api="graphql")
         attempt.credential = credential
         attempt.statuses.append(response.status_code)
 
-    http = HTTPXAsyncTransport(
-        url=github.requester.graphql_url,
-        headers=_headers(credential),
-        timeout=REQUEST_TIMEOUT_SECONDS,
-        event_hooks={"response": [observe]},
-    )
+    session = await session_for(github.requester.graphql_url)
     pacer = transport.PACER
     method = "POST" if _is_mutation(request) else "GET"
     await _acquire_pacer(pacer, credential, method, background=current_context() is None)
+    observing = RESPONSE_OBSERVER.set(observe)
     try:
-        async with Client(transport=http, execute_timeout=EXECUTE_TIMEOUT_SECONDS) as session:
-            data: dict[str, Any] = await session.execute(request)
-            return data
+        data: dict[str, Any] = await session.execute(request, extra_args={"headers": _headers(credential)})
+        return data
     except TransportServerError as error:
         raise _http_error(responses, error) from error
     except TransportQueryError as error:
@@ -107,6 +100,7 @@ async def _attempt(github: Github, request: GraphQLRequest, attempt: AttemptReco
         _raise_transport_cause(error)
         raise
     finally:
+        RESPONSE_OBSERVER.reset(observing)
         pacer.release(credential)
 
 

@@ -23,6 +23,7 @@ from webhook_server.libs.config import (
     repository_config,
 )
 from webhook_server.libs.github import api_call
+from webhook_server.libs.github.graphql_sessions import close_sessions as close_graphql_sessions
 from webhook_server.libs.github.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.github.transport import install_transport
 from webhook_server.libs.github.urls import git_base_url
@@ -229,13 +230,14 @@ class ServerRuntime:
         self._tasks.append(asyncio.create_task(coroutine))
 
     async def stop(self) -> None:
-        """Stop in reverse order: background tasks, dispatcher (grace period), ledger, logs."""
+        """Stop in reverse order: background tasks, dispatcher (grace period), ledger, GraphQL sessions, logs."""
         await self._cancel_tasks()
         await self.dispatcher.stop()
         await self.evaluations.close()
         await self._cancel_background_tasks()
         await self.checks.stop()
         await self.ledger.close()
+        await close_graphql_sessions()
         self.logs.stop()
 
     async def _cancel_tasks(self) -> None:

@@ -14,6 +14,7 @@ from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.auth import TOKEN_CHOICES, choose_token
 from webhook_server.libs.github.clients import PooledClient
 from webhook_server.libs.github.graphql_client import graphql_request
+from webhook_server.libs.github.graphql_sessions import close_sessions, session_for
 from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
 from webhook_server.libs.pr.graphql import DISABLE_AUTO_MERGE, ENABLE_AUTO_MERGE, REVIEW_THREADS_QUERY
 from webhook_server.tests.fake_github.api import FakeGitHub
@@ -54,6 +55,7 @@ async def world(fake_github: FakeGitHub, fast_retries: None) -> AsyncIterator[Wo
     fake_github.clear_request_log()
     yield World(fake_github, pooled, first, second)
     TOKEN_CHOICES.reset(choice)
+    await close_sessions()
 
 
 def _delivery() -> DeliveryContext:
@@ -150,3 +152,13 @@ async def test_mutations_are_paced_as_writes_and_queries_as_reads(
         await graphql_request(world.pooled.github, DISABLE_AUTO_MERGE, {"id": node_id})
     assert pacer.methods == ["GET", "POST", "POST"]
     assert [call.status for call in world.fake.calls(path_prefix="/graphql")] == [200, 200, 200]
+
+
+async def test_one_kept_alive_session_per_endpoint_until_shutdown(world: World) -> None:
+    url = world.pooled.github.requester.graphql_url
+    await graphql_request(world.pooled.github, REVIEW_THREADS_QUERY, THREADS)
+    first = await session_for(url)
+    await graphql_request(world.pooled.github, REVIEW_THREADS_QUERY, THREADS)
+    assert await session_for(url) is first
+    await close_sessions()
+    assert await session_for(url) is not first
