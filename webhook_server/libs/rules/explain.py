@@ -139,7 +139,8 @@ def explain(facts: ExplainFacts) -> Explanation:
 
 
 def config_source(origin: ConfigOrigin) -> Source:
-    return Source("config", f"{origin.location} = {_value_text(origin.value)} ({origin.layer.value})")
+    layer = "" if origin.layer is ConfigLayer.DEFAULT else f" ({origin.layer.value})"
+    return Source("config", f"{origin.location} = {_value_text(origin.value)}{layer}")
 
 
 def _value_text(value: Any) -> str:
