@@ -3,6 +3,7 @@ names the requirement and its source, the only write is the reply, and an unchan
 
 from __future__ import annotations
 
+import httpx
 import yaml
 
 from webhook_server.tests.commands.world import (
@@ -136,3 +137,28 @@ async def test_explain_writes_only_its_reply_and_repeats_itself_on_an_unchanged_
     writes = command_world.fake.calls(writes_only=True, delivery=second.delivery_id)
     assert [(call.method, call.path) for call in writes] == [("POST", f"/repos/{REPO}/issues/{number}/comments")]
     assert second.reactions == []
+
+
+async def test_the_http_endpoint_answers_the_same_content_as_json_without_writing(
+    command_world: CommandWorld,
+) -> None:
+    number = command_world.open_pr(REPO, path="docs/guide.md")
+    reply = await explain(command_world, REPO, number)
+    writes_before = len(command_world.fake.calls(writes_only=True))
+
+    async with httpx.AsyncClient(base_url=command_world.server.base_url, timeout=60) as http:
+        response = await http.get(f"/webhook_server/explain/{REPO}/{number}")
+        unknown_repo = await http.get(f"/webhook_server/explain/org/not-served/{number}")
+        unknown_pr = await http.get(f"/webhook_server/explain/{REPO}/9999")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["pr_number"], body["can_merge"]) == (number, False)
+    assert len(body["requirements"]) == len([line for line in reply.splitlines() if line.startswith("- ")])
+    for requirement in body["requirements"]:
+        assert f"**{requirement['name']}**: {requirement['state']} ({requirement['detail']})" in reply
+        for source in requirement["sources"]:
+            assert f"{source['kind']}: {source['text']}" in reply
+    assert command_world.fake.calls(writes_only=True)[writes_before:] == []
+    assert unknown_repo.status_code == 404
+    assert unknown_pr.status_code == 404
