@@ -36,6 +36,7 @@ from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.pr.background import BACKGROUND_TASKS_EXTENSION
 from webhook_server.libs.pr.git_access import CHECKS_EXTENSION, MIRRORS_EXTENSION
+from webhook_server.libs.process.runner import check_home
 from webhook_server.libs.rules.ordering import ordering_key
 from webhook_server.libs.runtime.delivery_runner import DeliveryRunner
 from webhook_server.libs.runtime.server import LEDGER_FILE
@@ -155,12 +156,15 @@ class ReplayRun:
         )
         services.extensions[CHECKS_EXTENSION] = checks
         services.extensions[MIRRORS_EXTENSION] = checks.mirrors
-        await checks.start()
+        # Not `checks.start()`: it would resume (and clean the worktrees of) the server's own unfinished jobs.
+        await asyncio.to_thread(check_home(self.work_dir).mkdir, parents=True, exist_ok=True)
         await dispatcher.start(resume=False)
         try:
             delivery = await self._record(ledger, replay, delivery_id)
             dispatcher.submit(delivery)
-            return await ledger.wait_until_finished(delivery.delivery_id, REPLAY_TIMEOUT_SECONDS)
+            row = await ledger.wait_until_finished(delivery.delivery_id, REPLAY_TIMEOUT_SECONDS)
+            await checks.jobs.wait([job.job_id for job in checks.jobs.active_jobs()])  # --apply: let them end
+            return row
         finally:
             await dispatcher.stop()
             await evaluations.close()

@@ -22,50 +22,39 @@ def origin_of(key: str, root: dict[str, Any], repo: dict[str, Any], local: dict[
 
 
 @pytest.mark.parametrize(
-    ("root", "repo", "local", "layer", "value", "location"),
+    ("root", "repo", "local", "expected"),
     [
-        pytest.param({}, {}, None, ConfigLayer.DEFAULT, 0, "built-in default of `minimum-lgtm`", id="default"),
-        pytest.param({KEY: 1}, {}, None, ConfigLayer.SERVER, 1, "`config.yaml`: `minimum-lgtm`", id="server-root"),
+        pytest.param({}, {}, None, (ConfigLayer.DEFAULT, 0, "built-in default of `minimum-lgtm`"), id="default"),
+        pytest.param({KEY: 1}, {}, None, (ConfigLayer.SERVER, 1, "`config.yaml`: `minimum-lgtm`"), id="server-root"),
         pytest.param(
             {KEY: 1},
             {KEY: 2},
             None,
-            ConfigLayer.REPOSITORY,
-            2,
-            "`config.yaml`: `repositories.my-repo.minimum-lgtm`",
+            (ConfigLayer.REPOSITORY, 2, "`config.yaml`: `repositories.my-repo.minimum-lgtm`"),
             id="repository-entry-over-root",
         ),
         pytest.param(
             {KEY: 1},
             {KEY: 2},
             {KEY: 3},
-            ConfigLayer.LOCAL,
-            3,
-            "`.github-webhook-server.yaml` at commit 0123456789ab: `minimum-lgtm`",
+            (ConfigLayer.LOCAL, 3, "`.github-webhook-server.yaml` at commit 0123456789ab: `minimum-lgtm`"),
             id="repo-local-over-all",
         ),
         pytest.param(
             {KEY: 1},
             {},
             {KEY: None},
-            ConfigLayer.SERVER,
-            1,
-            "`config.yaml`: `minimum-lgtm`",
+            (ConfigLayer.SERVER, 1, "`config.yaml`: `minimum-lgtm`"),
             id="local-null-falls-through",
         ),
     ],
 )
 def test_the_most_specific_layer_is_named(
-    root: dict[str, Any],
-    repo: dict[str, Any],
-    local: dict[str, Any] | None,
-    layer: ConfigLayer,
-    value: int,
-    location: str,
+    root: dict[str, Any], repo: dict[str, Any], local: dict[str, Any] | None, expected: tuple[ConfigLayer, int, str]
 ) -> None:
     origin = origin_of(KEY, root, repo, local)
 
-    assert (origin.layer, origin.value, origin.location) == (layer, value, location)
+    assert (origin.layer, origin.value, origin.location) == expected
 
 
 def test_a_local_key_the_server_does_not_honour_is_not_its_origin() -> None:

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from webhook_server.tests.e2e.harness import read_delivery
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.pr_workflow.conftest import EnvFactory
 
@@ -104,3 +105,22 @@ async def test_replay_of_an_unknown_id_exits_non_zero_with_a_clear_message(make_
     assert code == 2
     assert "Unknown delivery id 'no-such-delivery'" in stderr
     assert stdout == ""
+
+
+async def test_apply_processes_again_through_the_ledger_without_repeating_effects(make_env: EnvFactory) -> None:
+    env = await make_env()
+    number = await env.open_pr()
+    stored_id = env.forwarded[-1]
+
+    code, stdout, stderr = await run_replay(env.server.data_dir, stored_id, "--apply")
+
+    assert code == 0, stderr
+    replay_id = re.search(r" as (\S+)\n", stdout)
+    assert replay_id is not None
+    assert replay_id.group(1).startswith(f"{stored_id}-replay-")
+    row = read_delivery(env.server.data_dir, replay_id.group(1))
+    assert row is not None
+    assert row.status == "succeeded"
+    assert "Dry run" not in stdout
+    assert len([c for c in env.fake.comments(env.repo, number) if "Available Commands" in c["body"]]) == 1
+    assert len([issue for issue in env.fake.issues(env.repo) if "pull_request" not in issue]) == 1
