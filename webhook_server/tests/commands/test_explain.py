@@ -117,6 +117,7 @@ async def test_repo_local_minimum_lgtm_names_the_file_and_its_commit(command_wor
     fake.push(OPEN_DRAFTS, "main", {".github-webhook-server.yaml": local}, message="chore: local config")
     commit = fake.branch_sha(OPEN_DRAFTS, "main")
     assert commit is not None
+    fake.push(OPEN_DRAFTS, "main", {"NOTES.md": "later\n"}, message="docs: a later commit")
     number = command_world.open_pr(OPEN_DRAFTS)
 
     reply = await explain(command_world, OPEN_DRAFTS, number)

@@ -124,3 +124,21 @@ async def test_apply_processes_again_through_the_ledger_without_repeating_effect
     assert "Dry run" not in stdout
     assert len([c for c in env.fake.comments(env.repo, number) if "Available Commands" in c["body"]]) == 1
     assert len([issue for issue in env.fake.issues(env.repo) if "pull_request" not in issue]) == 1
+
+
+async def test_dry_run_lists_check_jobs_without_running_them(make_env: EnvFactory, tmp_path: Path) -> None:
+    env = await make_env(repository_config={"pre-commit": True})
+    number = env.fake.open_pr(env.repo, head="feature", title="feat: add a", author="dave", files={"a.py": "x\n"})
+    payload_file = tmp_path / "opened.json"
+    payload_file.write_text(json.dumps(env.latest_payload("pull_request", "opened")))
+    writes_before = len(env.fake.calls(writes_only=True))
+
+    code, stdout, stderr = await run_replay(
+        env.server.data_dir, "--payload", str(payload_file), "--event", "pull_request", "--dry-run"
+    )
+
+    assert code == 0, stderr
+    assert f"JOB check pre-commit  {env.repo}#{number}" in stdout
+    assert "Jobs listed, not run: 1" in stdout
+    assert repository_writes(env.fake, writes_before) == []
+    assert env.fake.check_runs(env.repo, env.head_sha(number), "pre-commit") == []
