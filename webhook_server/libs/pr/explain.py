@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from github import GithubException
 
@@ -128,13 +129,27 @@ async def label_origins(webhook: GithubWebhook, pull: PullSnapshot) -> dict[str,
     return origins
 
 
+async def conversation_resolution_protection(webhook: GithubWebhook, base_ref: str) -> bool | None:
+    """GitHub's `required_conversation_resolution` of the base branch; None when unprotected or unreadable."""
+    url = f"/repos/{webhook.repo_context.full_name}/branches/{quote(base_ref, safe='')}/protection"
+    try:
+        protection = await _get(webhook, url)
+    except GithubException as error:
+        if error.status in (403, 404):
+            return None
+        raise
+    setting = protection.get("required_conversation_resolution") or {}
+    return bool(setting.get("enabled", False))
+
+
 async def explain_pull_request(webhook: GithubWebhook) -> Explanation:
     """The explanation of the delivery's PR at its current head (fetched again)."""
     pull = await refresh_snapshot(webhook)
     config = webhook.repo_config
-    snapshot, contexts, local_commit, origins_of_labels = await asyncio.gather(
+    snapshot, contexts, conversations, local_commit, origins_of_labels = await asyncio.gather(
         gather_merge_snapshot(webhook, pull),
         required_status_contexts(webhook, pull.base_ref),
+        conversation_resolution_protection(webhook, pull.base_ref),
         local_config_commit(webhook),
         label_origins(webhook, pull),
     )
@@ -157,5 +172,6 @@ async def explain_pull_request(webhook: GithubWebhook) -> Explanation:
         protection_contexts=contexts,
         check_keys=check_keys,
         label_origins=origins_of_labels,
+        protection_conversation_resolution=conversations,
     )
     return explain(facts)

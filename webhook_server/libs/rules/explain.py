@@ -94,6 +94,7 @@ class ExplainFacts:
     protection_contexts: tuple[str, ...] = ()
     check_keys: Mapping[str, str] = field(default_factory=dict)
     label_origins: Mapping[str, LabelOrigin] = field(default_factory=dict)
+    protection_conversation_resolution: bool | None = None  # GitHub's branch protection setting, when readable
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,10 @@ def _conversations(facts: ExplainFacts) -> Requirement:
     origin = facts.config.get(CONVERSATION_KEY)
     if origin is not None and origin.value is False:
         return Requirement(name, RequirementState.NOT_REQUIRED, "not required", tuple(sources))
+    if facts.protection_conversation_resolution is not None:
+        flag = _value_text(facts.protection_conversation_resolution)
+        text = f"branch protection of `{facts.base_ref}` on GitHub: required_conversation_resolution = {flag}"
+        sources.append(Source("branch-protection", text))
     threads = facts.snapshot.unresolved_threads
     for thread in threads:
         location = thread.path if thread.line is None else f"{thread.path}:{thread.line}"

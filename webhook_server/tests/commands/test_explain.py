@@ -54,7 +54,12 @@ async def test_missing_approver_names_the_owners_file_of_the_subdirectory_and_it
 async def test_failed_check_names_the_branch_protection_rule_and_links_the_run(command_world: CommandWorld) -> None:
     fake = command_world.fake
     fake.set_branch_protection(
-        REPO, RELEASE_BRANCH, {"required_status_checks": {"strict": False, "contexts": ["ci/build"]}}
+        REPO,
+        RELEASE_BRANCH,
+        {
+            "required_status_checks": {"strict": False, "contexts": ["ci/build"]},
+            "required_conversation_resolution": True,
+        },
     )
     number = fake.open_pr(
         REPO, head="explain-check", base=RELEASE_BRANCH, title="feat: x", author=AUTHOR, files={"src/b.py": "b\n"}
@@ -71,6 +76,8 @@ async def test_failed_check_names_the_branch_protection_rule_and_links_the_run(c
         in reply
     )
     assert f"check-run: check run `ci/build` on {head[:7]}: failure ([link]({run['html_url']}))" in reply
+    protection = f"branch protection of `{RELEASE_BRANCH}` on GitHub: required_conversation_resolution = true"
+    assert protection in reply
 
 
 async def test_failed_verified_check_names_the_config_default_that_requires_it(command_world: CommandWorld) -> None:

@@ -215,6 +215,15 @@ def test_as_dict_carries_states_and_sources() -> None:
     assert (data["pr_number"], data["head_sha"], data["can_merge"]) == (5, HEAD, False)
 
 
+def test_branch_protection_of_conversations_is_a_source_when_known() -> None:
+    case = replace(facts(), protection_conversation_resolution=True)
+
+    item = requirement(case, "Review conversations resolved")
+
+    assert "branch protection of `main` on GitHub: required_conversation_resolution = true" in texts(item)
+    assert not any(source.kind == "branch-protection" for source in requirement(facts(), item.name).sources)
+
+
 def test_no_owners_file_means_no_approval_required() -> None:
     empty = replace(facts().snapshot, owners=resolve_pr_owners({}, ("a.py",)))
     item = requirement(replace(facts(), snapshot=empty), "Approval")
