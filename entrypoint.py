@@ -9,6 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from webhook_server.app import create_app
+from webhook_server.cli import replay
 from webhook_server.libs.config import (
     ConfigError,
     ConfigMissingError,
@@ -63,7 +64,11 @@ def load_or_exit() -> ServerConfig:
 
 
 def main() -> None:
-    """Validate the config, then serve with one uvicorn worker (auto-reload in dev mode)."""
+    """Validate the config, then serve with one uvicorn worker (auto-reload in dev mode).
+
+    `entrypoint.py replay ...` re-processes one delivery instead (`webhook_server/cli/replay.py`)."""
+    if sys.argv[1:2] == ["replay"]:
+        raise SystemExit(replay.main(load_or_exit(), sys.argv[2:]))
     config = load_or_exit()
     if dev_mode_enabled():
         uvicorn.run(

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from webhook_server.libs.config import ServerConfig
 from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.web import health, intake
+from webhook_server.web.explain import build_explain_router
 from webhook_server.web.logs import LogViewerRuntime, install_log_viewer
 from webhook_server.web.viewer_auth import ViewerAuth
 
@@ -68,6 +69,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.on_rejected = runtime.record_rejection
     app.include_router(health.router)
     app.include_router(intake.router)
+    app.include_router(build_explain_router(runtime.explain, viewer_auth(config)))
     viewer = _install_viewer(app, config, runtime)
     app.state.log_viewer = viewer
     return app

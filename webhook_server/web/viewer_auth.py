@@ -22,6 +22,7 @@ NOT_AUTHENTICATED = "Not authenticated"
 BASIC_CHALLENGE = 'Basic realm="webhook-server"'
 BEARER_CHALLENGE = "Bearer"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+EXPLAIN_PREFIX = "/webhook_server/explain/"  # the `/explain` JSON endpoint, protected like the viewer
 
 
 @dataclass(frozen=True)

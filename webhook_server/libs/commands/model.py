@@ -37,7 +37,7 @@ class CommandSpec:
     and `validate`, permission class, `precondition`; only then the `+1` reaction and the `effect`.
     `validate` and `precondition` return a refusal reply, or None to go on. `denied_reply` is required when
     the permission class can deny (every class except `anyone` and the valid-user ones, which get the
-    once-per-comment valid-user reply).
+    once-per-comment valid-user reply). `acknowledge=False` skips the `+1` reaction (read-only commands).
     """
 
     name: str
@@ -50,3 +50,4 @@ class CommandSpec:
     validate: Check | None = None
     precondition: Check | None = None
     denied_reply: DeniedReply | None = None
+    acknowledge: bool = True

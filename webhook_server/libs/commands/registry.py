@@ -11,6 +11,7 @@ from webhook_server.libs.commands.build_and_push_container import BUILD_AND_PUSH
 from webhook_server.libs.commands.check_can_merge import CHECK_CAN_MERGE_COMMAND
 from webhook_server.libs.commands.cherry_pick import CHERRY_PICK_COMMAND
 from webhook_server.libs.commands.cherry_pick_retry import CHERRY_PICK_RETRY_COMMAND
+from webhook_server.libs.commands.explain import EXPLAIN_COMMAND
 from webhook_server.libs.commands.help import help_command
 from webhook_server.libs.commands.hold import HOLD_COMMAND
 from webhook_server.libs.commands.lgtm import LGTM_COMMAND
@@ -44,6 +45,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ASSIGN_REVIEWERS_COMMAND,
     ASSIGN_REVIEWER_COMMAND,
     CHECK_CAN_MERGE_COMMAND,
+    EXPLAIN_COMMAND,
     AUTOMERGE_COMMAND,
     RETEST_COMMAND,
     TEST_ORACLE_COMMAND,

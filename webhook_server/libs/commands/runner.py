@@ -103,7 +103,7 @@ async def _run_one(spec: CommandSpec, run: CommandRun, state: _CommentState) -> 
         if refusal.reply is not None:
             await run.reply(refusal.reply)
         return
-    if not state.reacted:
+    if spec.acknowledge and not state.reacted:
         await add_reaction(run.webhook, run.comment.comment_id, REACTION)
         state.reacted = True
     LOGGER.info("Running /%s for %s", spec.name, run.commenter)

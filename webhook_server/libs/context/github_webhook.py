@@ -96,6 +96,10 @@ class GithubWebhook:
             step.data["handler"] = handler_name
         return PROCESSED
 
+    async def resolve_repository(self) -> None:
+        """Resolve the repository alone (config entry, token, repo-local layer); for requests outside deliveries."""
+        await self._resolve_repository()
+
     async def _resolve_repository(self) -> None:
         entry = self.config.find_repository(self.delivery.repository_full_name)
         if entry is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from webhook_server.libs.process.runner import CommandResult, command_environment, run_command
+from webhook_server.utils.dry_run import intercept_git_push
 
 GIT_TIMEOUT_SECONDS = 10 * 60.0
 # No global or system config: checks share HOME (the check home) and could plant one there.
@@ -63,7 +64,10 @@ class GitRunner:
         """`git <args>` in `cwd`; raises `GitError` on failure when `check` is true.
 
         With `stdout_sink`, git's stdout is streamed there (for outputs too large to keep in memory).
+        In a dry run (`utils.dry_run`) a `git push` is recorded and reported as succeeded, not run.
         """
+        if intercept_git_push(args):
+            return CommandResult(argv=("git", *args), exit_code=0, stdout="", stderr="", duration_seconds=0.0)
         with tempfile.TemporaryDirectory(prefix="git-") as tmp:
             environment = command_environment(self.data_dir, Path(tmp), extra={**GIT_SAFETY_ENV, **(env or {})})
             result = await run_command(

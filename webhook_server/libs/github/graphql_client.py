@@ -7,12 +7,14 @@ REST call through `github_api_call` it is
 - paced by the shared per-credential `transport.PACER` (a mutation is a write, a query a read);
 - counted and quota-accounted per response by `transport.record_response` (api="graphql");
 - tagged with the delivery id header when it runs for a delivery;
+- recorded instead of sent when it is a mutation during a dry run (`utils.dry_run`);
 - sent over a kept-alive connection (`graphql_sessions`: one gql session per endpoint and event loop).
 GraphQL `errors` raise as PyGithub's `graphql_query` did: a lone NOT_FOUND → `UnknownObjectException`,
 anything else → `GithubException(400)`.
 """
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -27,6 +29,7 @@ from webhook_server.libs.github.graphql_sessions import RESPONSE_OBSERVER, sessi
 from webhook_server.libs.github.pacer import RequestPacer
 from webhook_server.libs.github.transport import DELIVERY_HEADER, AttemptRecord, record_response
 from webhook_server.utils.context import current_context
+from webhook_server.utils.dry_run import intercept_http_write
 
 USER_AGENT = "github-webhook-server"
 RATE_LIMITED = "RATE_LIMITED"
@@ -35,6 +38,11 @@ RATE_LIMITED = "RATE_LIMITED"
 async def graphql_request(github: Github, document: str, variables: dict[str, Any]) -> dict[str, Any]:
     """`data` of one GraphQL document sent with `github`'s auth (the delivery's current token)."""
     request = GraphQLRequest(document, variable_values=variables)
+    if _is_mutation(request):
+        fake = intercept_http_write("POST", "/graphql", json.dumps({"query": document, "variables": variables}))
+        if fake is not None:  # a dry run: recorded, not sent
+            answer: dict[str, Any] = fake.body["data"]
+            return answer
 
     async def attempt_once(attempt: AttemptRecord) -> dict[str, Any]:
         return await _attempt(github, request, attempt)

@@ -9,6 +9,7 @@ per request is cheap and keep-alive is kept. Around every request they:
 - remember the credential and response of the current `github_api_call` attempt, for retry decisions.
 """
 
+import json
 import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from github.Requester import (
 from webhook_server.libs.github.pacer import RequestPacer
 from webhook_server.libs.github.token_pool import TOKENS
 from webhook_server.utils.context import current_context
+from webhook_server.utils.dry_run import FakeAnswer, intercept_http_write
 from webhook_server.utils.metrics import (
     GITHUB_API_CALLS_TOTAL,
     GITHUB_RATE_LIMIT_LIMIT,
@@ -127,6 +129,9 @@ class _ObservedConnection:
         self.stream = stream
 
     def getresponse(self) -> RequestsResponse:
+        fake = intercept_http_write(self.verb, self.url, self.input)
+        if fake is not None:
+            return RequestsResponse(fake_response(fake))
         context = current_context()
         if context is not None:
             self.headers[DELIVERY_HEADER] = context.hook_id
@@ -152,6 +157,16 @@ class _ObservedConnection:
 
     def close(self) -> None:
         """The session is shared; nothing to close per request."""
+
+
+def fake_response(answer: FakeAnswer) -> requests.Response:
+    """A `requests.Response` carrying a dry run's made-up answer (nothing was sent)."""
+    response = requests.Response()
+    response.status_code = answer.status
+    response.headers["content-type"] = "application/json; charset=utf-8"
+    response._content = b"" if answer.body is None else json.dumps(answer.body).encode()
+    response.encoding = "utf-8"
+    return response
 
 
 class ObservedHTTPSConnection(_ObservedConnection, HTTPSRequestsConnectionClass):

@@ -94,9 +94,11 @@ class Dispatcher:
         self._finalizers: set[asyncio.Task[None]] = set()
         self._turn_owners: set[asyncio.Task[object]] = set()
 
-    async def start(self) -> None:
-        """Queue again what the ledger holds unfinished (in `seq` order), then accept `submit`."""
-        resumed = await self._ledger.resumable()
+    async def start(self, *, resume: bool = True) -> None:
+        """Queue again what the ledger holds unfinished (in `seq` order), then accept `submit`.
+
+        `resume=False` (a replay sharing the server's ledger) leaves the unfinished ones to the server."""
+        resumed = await self._ledger.resumable() if resume else []
         self._started = True
         by_id = {delivery.delivery_id: delivery for delivery in self._early}
         by_id.update((delivery.delivery_id, delivery) for delivery in resumed)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webhook_server.libs.pipeline.ledger import Job, JobState, Ledger
+from webhook_server.utils.dry_run import intercept_job
 
 LOGGER = logging.getLogger(__name__)
 
@@ -145,9 +146,13 @@ class JobManager:
 
     async def _execute(self, active: _ActiveJob) -> None:
         job_id = active.job.job_id
+        job = active.job
         try:
             await self._ledger.mark_job_running(job_id)
-            outcome = await active.handlers.run(active.job)
+            if intercept_job(job.kind, job.name, job.repository, job.pr_number):  # a dry run lists jobs only
+                outcome = JobOutcome(JobState.CANCELLED, "dry-run", "not run: dry run")
+            else:
+                outcome = await active.handlers.run(job)
         except asyncio.CancelledError:
             if self._stopping:
                 raise

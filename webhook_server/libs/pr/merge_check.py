@@ -57,7 +57,10 @@ async def head_check_runs(webhook: GithubWebhook, head_sha: str) -> tuple[CheckR
     """The check runs of the head SHA from every app (latest per name)."""
     url = f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/check-runs"
     runs = await get_all_pages(webhook.github, url, item_key="check_runs")
-    return tuple(CheckRunState(run["name"], run["status"], run.get("conclusion"), int(run["id"])) for run in runs)
+    return tuple(
+        CheckRunState(run["name"], run["status"], run.get("conclusion"), int(run["id"]), run.get("html_url") or "")
+        for run in runs
+    )
 
 
 async def head_statuses(webhook: GithubWebhook, head_sha: str) -> tuple[CommitStatus, ...]:

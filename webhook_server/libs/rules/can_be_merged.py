@@ -1,7 +1,7 @@
 """The `can-be-merged` verdict: every failing merge requirement of a PR snapshot (`pr-workflow.md` §12)."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from webhook_server.libs.rules.checks import CheckOutput
@@ -50,6 +50,7 @@ class CheckRunState:
     status: str
     conclusion: str | None = None
     id: int = 0
+    url: str = field(default="", compare=False)  # the run's page (`/explain` links it)
 
 
 @dataclass(frozen=True)

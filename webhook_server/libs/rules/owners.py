@@ -2,7 +2,7 @@
 
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -15,14 +15,32 @@ _LIST_KEYS = ("approvers", "reviewers", "allowed-users")
 
 
 @dataclass(frozen=True)
+class OwnersLine:
+    """Where an OWNERS file names someone: `role` is the key (`approvers`, `reviewers`, `allowed-users`)."""
+
+    role: str
+    login: str
+    line: int
+
+
+@dataclass(frozen=True)
 class OwnersFile:
-    """One parsed OWNERS file. `directory` is `.` for the root."""
+    """One parsed OWNERS file. `directory` is `.` for the root; `path` and `lines` are its provenance
+    (the file and the 1-based line naming each person), left out of equality."""
 
     directory: str
     approvers: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     allowed_users: tuple[str, ...] = ()
     root_approvers: bool = True
+    path: str = field(default="", compare=False)
+    lines: tuple[OwnersLine, ...] = field(default=(), compare=False)
+
+    def line_of(self, role: str, login: str) -> int | None:
+        """The line that names `login` under `role`, or None."""
+        return next(
+            (item.line for item in self.lines if item.role == role and contains_login((item.login,), login)), None
+        )
 
 
 @dataclass(frozen=True)
@@ -84,7 +102,25 @@ def parse_owners(path: str, text: str) -> OwnersFile | OwnersParseError:
         reviewers=lists["reviewers"],
         allowed_users=lists["allowed-users"],
         root_approvers=root_approvers,
+        path=path,
+        lines=owners_lines(text),
     )
+
+
+def owners_lines(text: str) -> tuple[OwnersLine, ...]:
+    """The 1-based line of every login under the list keys of a valid OWNERS document."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return ()
+    found: list[OwnersLine] = []
+    for key_node, value_node in root.value:
+        if key_node.value not in _LIST_KEYS or not isinstance(value_node, yaml.SequenceNode):
+            continue
+        for item in value_node.value:
+            login = normalize_login(str(item.value))
+            if login:
+                found.append(OwnersLine(key_node.value, login, item.start_mark.line + 1))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from webhook_server.libs.release.service import server_release_service
 from webhook_server.libs.rules.ordering import ordering_key
 from webhook_server.libs.runtime.check_recovery import CheckRecovery
 from webhook_server.libs.runtime.delivery_runner import DeliveryRunner
+from webhook_server.libs.runtime.explain_request import explain_as_json
 from webhook_server.libs.runtime.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
@@ -103,6 +104,10 @@ class ServerRuntime:
     def live_delivery(self, hook_id: str) -> Mapping[str, Any] | None:
         """The summary-shaped record of a delivery still being processed (for the log viewer)."""
         return self._runner.live_summary(hook_id) if hasattr(self, "_runner") else None
+
+    async def explain(self, full_name: str, number: int) -> dict[str, Any]:
+        """The `/explain` JSON of a PR (read-only; see `explain_request`)."""
+        return await explain_as_json(self.current_config, self.services, full_name, number)
 
     def _start_logging(self) -> None:
         self.logs.start()

@@ -11,6 +11,7 @@ import pytest
 from webhook_server.tests.architecture.import_graph import ImportEdge, cycles, import_edges, source_modules
 
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("cli",),
     ("app",),
     ("web",),
     ("libs.runtime",),

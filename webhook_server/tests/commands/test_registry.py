@@ -36,6 +36,7 @@ SPEC_TABLE = [
     ("automerge", P.MAINTAINER_OR_REPOSITORY_APPROVER, A.OPTIONAL),
     ("add-allowed-user", P.MAINTAINER_OR_REPOSITORY_APPROVER, A.REQUIRED),
     ("help", P.ANYONE, A.NONE),
+    ("explain", P.ANYONE, A.NONE),
 ]
 
 
@@ -55,13 +56,17 @@ def test_registry_has_exactly_the_specified_commands() -> None:
 
 
 def test_draft_exemptions_and_label_commands() -> None:
-    assert {spec.name for spec in COMMANDS if spec.draft_exempt} == {"test-oracle", "help"}
+    assert {spec.name for spec in COMMANDS if spec.draft_exempt} == {"test-oracle", "help", "explain"}
     assert {spec.name: spec.label for spec in COMMANDS if spec.label} == {
         "wip": "wip",
         "hold": "hold",
         "verified": "verified",
         "automerge": "automerge",
     }
+
+
+def test_only_read_only_commands_skip_the_reaction() -> None:
+    assert {spec.name for spec in COMMANDS if not spec.acknowledge} == {"explain"}
 
 
 def test_commands_that_can_be_denied_say_who_may_run_them() -> None:

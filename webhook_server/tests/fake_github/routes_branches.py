@@ -125,7 +125,9 @@ def _commit_sha(ctx: Ctx, repo: Repo, ref: str) -> str:
 def list_commits(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     sha = _commit_sha(ctx, repo, ctx.query.get("sha") or repo.default_branch)
-    return ctx.paginate([commit_json(ctx.st, repo, info) for info in repo.git.log(sha)])
+    path = ctx.query.get("path")  # like GitHub: only commits that touched this file
+    history = repo.git.log(sha, "--", path) if path else repo.git.log(sha)
+    return ctx.paginate([commit_json(ctx.st, repo, info) for info in history])
 
 
 @TABLE.add("GET", "/repos/{owner}/{repo}/commits/{ref}/pulls")

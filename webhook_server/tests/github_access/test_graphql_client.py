@@ -18,6 +18,7 @@ from webhook_server.libs.github.graphql_sessions import close_sessions, session_
 from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
 from webhook_server.libs.pr.graphql import DISABLE_AUTO_MERGE, ENABLE_AUTO_MERGE, REVIEW_THREADS_QUERY
 from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.utils import dry_run
 from webhook_server.utils.context import DeliveryContext, bind_context
 
 REPO = "acme/widget"
@@ -162,3 +163,20 @@ async def test_one_kept_alive_session_per_endpoint_until_shutdown(world: World) 
     assert await session_for(url) is first
     await close_sessions()
     assert await session_for(url) is not first
+
+
+async def test_dry_run_records_mutations_and_still_sends_queries(world: World) -> None:
+    world.fake.update_repo(REPO, allow_auto_merge=True)
+    node_id = world.fake.pull(REPO, 1)["node_id"]
+    recorder = dry_run.WriteRecorder()
+    dry_run.install(recorder)
+    try:
+        await graphql_request(world.pooled.github, REVIEW_THREADS_QUERY, THREADS)
+        answer = await graphql_request(world.pooled.github, ENABLE_AUTO_MERGE, {"id": node_id, "method": "SQUASH"})
+    finally:
+        dry_run.uninstall()
+    assert [call.status for call in world.fake.calls(path_prefix="/graphql")] == [200]  # only the query was sent
+    [write] = recorder.writes()
+    assert (write.kind, write.method, write.path) == ("graphql", "POST", "/graphql")
+    assert "enablePullRequestAutoMerge" in answer
+    assert world.fake.pull(REPO, 1).get("auto_merge") is None

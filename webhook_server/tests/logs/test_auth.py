@@ -87,6 +87,7 @@ PROTECTED = [
     "/redoc",
     "/openapi.json",
     "/mcp",
+    "/webhook_server/explain/org/repo/1",
 ]
 
 

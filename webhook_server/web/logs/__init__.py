@@ -20,6 +20,7 @@ from webhook_server.web.logs.runtime import LiveDeliveryLookup, LogViewerRuntime
 from webhook_server.web.logs.websocket import build_websocket_router
 from webhook_server.web.viewer_auth import (
     DOCS_PATHS,
+    EXPLAIN_PREFIX,
     ViewerAuth,
     ViewerAuthMiddleware,
     credentials_required,
@@ -30,10 +31,11 @@ __all__ = ["LiveDeliveryLookup", "LogViewerRuntime", "ViewerAuth", "install_log_
 
 
 def protected_path_rule(log_server_enabled: bool) -> Callable[[str], bool]:
-    """The predicate of paths that need viewer credentials (``/logs*`` only while the viewer is on)."""
+    """The predicate of paths that need viewer credentials (``/logs*`` only while the viewer is on;
+    the explain endpoint always)."""
 
     def is_protected(path: str) -> bool:
-        if path in DOCS_PATHS or path in {"/metrics", "/mcp"} or path.startswith("/mcp/"):
+        if path in DOCS_PATHS or path in {"/metrics", "/mcp"} or path.startswith(("/mcp/", EXPLAIN_PREFIX)):
             return True
         return log_server_enabled and (path == "/logs" or path.startswith("/logs/"))
 

@@ -144,6 +144,10 @@ class Ledger:
         """Queued and interrupted deliveries to process again, in `seq` order (intake.md §4.3)."""
         return await self._run(deliveries.resumable)
 
+    async def stored_delivery(self, delivery_id: str) -> Delivery | None:
+        """The stored delivery (headers, body) with this id, whatever its status; `None` when unknown."""
+        return await self._run(deliveries.stored, delivery_id)
+
     async def status_of(self, delivery_id: str) -> DeliveryStatusRow | None:
         """The recorded state of one delivery, or `None` when the id is unknown."""
         return await self._run(deliveries.status_of, delivery_id)

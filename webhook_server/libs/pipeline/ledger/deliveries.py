@@ -131,6 +131,12 @@ def resumable(connection: sqlite3.Connection) -> list[Delivery]:
     return [_delivery_from_row(row, attempts) for row, attempts in requeued]
 
 
+def stored(connection: sqlite3.Connection, delivery_id: str) -> Delivery | None:
+    """The stored delivery with this id (any status), or `None` when the id is unknown (for replay)."""
+    row = connection.execute("SELECT * FROM deliveries WHERE delivery_id = ?", (delivery_id,)).fetchone()
+    return None if row is None else _delivery_from_row(row, row["attempts"])
+
+
 def status_of(connection: sqlite3.Connection, delivery_id: str) -> DeliveryStatusRow | None:
     """The recorded state of one delivery, or `None` when the id is unknown."""
     row = connection.execute(
