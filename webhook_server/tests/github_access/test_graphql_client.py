@@ -8,17 +8,19 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
-from github import GithubException, UnknownObjectException
+from github import Auth, GithubException, UnknownObjectException
+from gql.transport.exceptions import TransportConnectionFailed
 
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.auth import TOKEN_CHOICES, choose_token
-from webhook_server.libs.github.clients import PooledClient
+from webhook_server.libs.github.clients import PooledClient, make_github
 from webhook_server.libs.github.graphql_client import graphql_request
 from webhook_server.libs.github.graphql_sessions import close_sessions, session_for
 from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
 from webhook_server.libs.pr.graphql import DISABLE_AUTO_MERGE, ENABLE_AUTO_MERGE, REVIEW_THREADS_QUERY
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils.context import DeliveryContext, bind_context
+from webhook_server.utils.metrics import GITHUB_API_RETRIES_TOTAL
 
 REPO = "acme/widget"
 THREADS = {"owner": "acme", "name": "widget", "number": 1, "cursor": None}
@@ -162,3 +164,15 @@ async def test_one_kept_alive_session_per_endpoint_until_shutdown(world: World) 
     assert await session_for(url) is first
     await close_sessions()
     assert await session_for(url) is not first
+
+
+async def test_connection_failures_are_retried_then_raised(fast_retries: None) -> None:
+    unreachable = make_github("http://127.0.0.1:9", Auth.Token("ghp_unreachable_token"))  # nothing listens on 9
+    retries = GITHUB_API_RETRIES_TOTAL.labels(reason="connection")
+    before = retries._value.get()
+    try:
+        with pytest.raises(TransportConnectionFailed):
+            await graphql_request(unreachable, REVIEW_THREADS_QUERY, THREADS)
+    finally:
+        await close_sessions()
+    assert retries._value.get() - before == len(api_call.RetryPolicy().delays)
