@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-import httpx
 import requests
 from github.GithubException import GithubException
+from gql.transport.exceptions import TransportConnectionFailed
 
 from webhook_server.libs.github.auth import TOKEN_CHOICES, switch_token
 from webhook_server.libs.github.token_pool import TOKENS, RateLimitExhaustedError, TokenPool
@@ -35,8 +35,9 @@ MAX_RATE_LIMIT_WAITS = 3
 MAX_RESET_WAIT_SECONDS = 300.0
 DEFAULT_RETRY_AFTER_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
-# Failures before any answer: retried like a 5xx. REST goes through requests (PyGithub), GraphQL through httpx (gql).
-CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout, httpx.TransportError)
+# Failures before any answer: retried like a 5xx. REST goes through requests (PyGithub); gql wraps every
+# failure of its HTTP client (connection, timeout) in `TransportConnectionFailed`.
+CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout, TransportConnectionFailed)
 
 
 @dataclass(frozen=True)

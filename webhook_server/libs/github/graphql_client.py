@@ -1,5 +1,9 @@
 """GraphQL requests through gql's async client over httpx, behind the same door as REST.
 
+gql's HTTPX transport uses `httpx2` when it is installed (the `mcp` package brings it), else `httpx`; this
+module depends on neither: responses are read through the small `HttpResponse` protocol, and connection
+failures and timeouts arrive as gql's `TransportConnectionFailed`, which `call_with_retries` retries.
+
 `graphql_request` sends one document as the client's current credential and gives back `data`. Like a
 REST call through `github_api_call` it is
 - retried, rate-limit waited and failed over by `api_call.call_with_retries` (same budgets): HTTP errors
@@ -15,12 +19,12 @@ anything else → `GithubException(400)`.
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-import httpx
 from github import Github, GithubException, UnknownObjectException
 from gql import GraphQLRequest
-from gql.transport.exceptions import TransportQueryError, TransportServerError
+from gql.transport.exceptions import TransportConnectionFailed, TransportQueryError, TransportServerError
 from graphql import OperationDefinitionNode, OperationType
 
 from webhook_server.libs.github import transport
@@ -33,6 +37,21 @@ from webhook_server.utils.dry_run import intercept_http_write
 
 USER_AGENT = "github-webhook-server"
 RATE_LIMITED = "RATE_LIMITED"
+
+
+class HttpResponse(Protocol):
+    """What is read of an httpx / httpx2 response."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
 
 
 async def graphql_request(github: Github, document: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -84,9 +103,9 @@ async def _acquire_pacer(pacer: RequestPacer, key: str, method: str, *, backgrou
 
 async def _attempt(github: Github, request: GraphQLRequest, attempt: AttemptRecord) -> dict[str, Any]:
     credential = _credential(github)
-    responses: list[httpx.Response] = []
+    responses: list[HttpResponse] = []
 
-    def observe(response: httpx.Response) -> None:
+    def observe(response: HttpResponse) -> None:
         responses.append(response)
         record_response(credential, response.status_code, response.headers, api="graphql")
         attempt.credential = credential
@@ -104,26 +123,25 @@ async def _attempt(github: Github, request: GraphQLRequest, attempt: AttemptReco
         raise _http_error(responses, error) from error
     except TransportQueryError as error:
         raise _query_error(responses, error) from error
-    except Exception as error:
-        _raise_transport_cause(error)
-        raise
+    except TimeoutError as error:  # gql's own execute deadline, beyond httpx's timeout
+        raise TransportConnectionFailed(f"GraphQL request timed out: {error}") from error
     finally:
         RESPONSE_OBSERVER.reset(observing)
         pacer.release(credential)
 
 
-def _last(responses: list[httpx.Response]) -> httpx.Response | None:
+def _last(responses: list[HttpResponse]) -> HttpResponse | None:
     return responses[-1] if responses else None
 
 
-def _body(response: httpx.Response) -> Any:
+def _body(response: HttpResponse) -> Any:
     try:
         return response.json()
     except ValueError:
         return {"message": response.text}
 
 
-def _http_error(responses: list[httpx.Response], error: TransportServerError) -> GithubException:
+def _http_error(responses: list[HttpResponse], error: TransportServerError) -> GithubException:
     """A 4xx/5xx answer as PyGithub would raise it (status, body, headers), for the retry rules."""
     response = _last(responses)
     if response is None:
@@ -131,7 +149,7 @@ def _http_error(responses: list[httpx.Response], error: TransportServerError) ->
     return GithubException(response.status_code, _body(response), dict(response.headers))
 
 
-def _query_error(responses: list[httpx.Response], error: TransportQueryError) -> GithubException:
+def _query_error(responses: list[HttpResponse], error: TransportQueryError) -> GithubException:
     """GraphQL `errors`: on an HTTP error its status; a primary rate limit (handled like REST's 403), a lone
     NOT_FOUND (404), else 400."""
     response = _last(responses)
@@ -146,12 +164,3 @@ def _query_error(responses: list[httpx.Response], error: TransportQueryError) ->
     if types == {"NOT_FOUND"} and len(errors) == 1:
         return UnknownObjectException(404, body, headers, errors[0].get("message"))
     return GithubException(400, body, headers)
-
-
-def _raise_transport_cause(error: Exception) -> None:
-    """gql wraps connection failures and timeouts: re-raise httpx's own error so it is retried."""
-    cause = error.__cause__
-    if isinstance(cause, httpx.TransportError):
-        raise cause from error
-    if isinstance(error, TimeoutError):
-        raise httpx.TimeoutException(f"GraphQL request timed out: {error}") from error

@@ -10,8 +10,8 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
-import httpx
 from gql import Client
 from gql.client import AsyncClientSession
 from gql.transport.httpx import HTTPXAsyncTransport
@@ -21,15 +21,14 @@ from webhook_server.libs.github.clients import REQUEST_TIMEOUT_SECONDS
 # gql's own deadline for one execution: above httpx's per-request timeout, so httpx reports the timeout.
 EXECUTE_TIMEOUT_SECONDS = REQUEST_TIMEOUT_SECONDS * 2
 
-RESPONSE_OBSERVER: ContextVar[Callable[[httpx.Response], None] | None] = ContextVar(
-    "graphql_response_observer", default=None
-)
+# Gets the response object of gql's HTTPX transport (an httpx2 or httpx response, whichever gql loaded).
+RESPONSE_OBSERVER: ContextVar[Callable[[Any], None] | None] = ContextVar("graphql_response_observer", default=None)
 
 _Open = dict[str, tuple[Client, AsyncClientSession]]
 _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Open]" = weakref.WeakKeyDictionary()
 
 
-async def _report(response: httpx.Response) -> None:
+async def _report(response: Any) -> None:
     observer = RESPONSE_OBSERVER.get()
     if observer is not None:
         observer(response)

@@ -39,6 +39,9 @@ class WriterFeed:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listeners: list[Listener] = []
         self._reset_listeners: list[ResetListener] = []
+        # Listeners whose failure was logged: the log record of a failure comes back through this feed, so
+        # logging every failure would feed itself forever.
+        self._reported: set[int] = set()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener`` for every new record."""
@@ -79,4 +82,6 @@ class WriterFeed:
             try:
                 listener(tailed)
             except Exception:
-                LOGGER.exception("Log tail listener failed")
+                if id(listener) not in self._reported:
+                    self._reported.add(id(listener))
+                    LOGGER.exception("Log tail listener failed (further failures of it are not logged)")

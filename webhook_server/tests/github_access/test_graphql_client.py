@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
-from github import GithubException, UnknownObjectException
+from github import Auth, GithubException, UnknownObjectException
+from gql.transport.exceptions import TransportConnectionFailed
 
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.auth import TOKEN_CHOICES, choose_token
-from webhook_server.libs.github.clients import PooledClient
+from webhook_server.libs.github.clients import PooledClient, make_github
 from webhook_server.libs.github.graphql_client import graphql_request
 from webhook_server.libs.github.graphql_sessions import close_sessions, session_for
 from webhook_server.libs.github.pacer import PacerLimits, RequestPacer
@@ -20,6 +21,7 @@ from webhook_server.libs.pr.graphql import DISABLE_AUTO_MERGE, ENABLE_AUTO_MERGE
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils import dry_run
 from webhook_server.utils.context import DeliveryContext, bind_context
+from webhook_server.utils.metrics import GITHUB_API_RETRIES_TOTAL
 
 REPO = "acme/widget"
 THREADS = {"owner": "acme", "name": "widget", "number": 1, "cursor": None}
@@ -180,3 +182,15 @@ async def test_dry_run_records_mutations_and_still_sends_queries(world: World) -
     assert (write.kind, write.method, write.path) == ("graphql", "POST", "/graphql")
     assert "enablePullRequestAutoMerge" in answer
     assert world.fake.pull(REPO, 1).get("auto_merge") is None
+
+
+async def test_connection_failures_are_retried_then_raised(fast_retries: None) -> None:
+    unreachable = make_github("http://127.0.0.1:9", Auth.Token("ghp_unreachable_token"))  # nothing listens on 9
+    retries = GITHUB_API_RETRIES_TOTAL.labels(reason="connection")
+    before = retries._value.get()
+    try:
+        with pytest.raises(TransportConnectionFailed):
+            await graphql_request(unreachable, REVIEW_THREADS_QUERY, THREADS)
+    finally:
+        await close_sessions()
+    assert retries._value.get() - before == len(api_call.RetryPolicy().delays)

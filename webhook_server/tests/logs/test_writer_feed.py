@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
+from webhook_server.libs.log_store.tailer import TailedRecord
+from webhook_server.libs.log_store.writer_feed import WriterFeed
 from webhook_server.tests.logs.log_files import append_records, day_path, log_entry
 from webhook_server.tests.logs.test_websocket import next_frame, wait_for_connections, ws_url
 from webhook_server.tests.logs.viewer_app import RunningServer, build_app, serve_in_thread
@@ -81,3 +83,35 @@ async def test_the_index_counts_what_the_writer_reports(
         assert asyncio.get_running_loop().time() < deadline, (server.runtime.index.total_records(), lines)
         await asyncio.sleep(0.02)
     assert lines >= 3
+
+
+async def test_a_failing_listener_does_not_stop_the_others_and_stop_detaches(logging_runtime: LoggingRuntime) -> None:
+    feed = WriterFeed(logging_runtime)
+    seen: list[str] = []
+    arrived = asyncio.Event()
+
+    def broken(_: TailedRecord) -> None:
+        raise RuntimeError("listener bug")
+
+    def collect(tailed: TailedRecord) -> None:
+        assert tailed.entry is not None
+        seen.append(tailed.entry["message"])
+        arrived.set()
+
+    feed.add_listener(broken)
+    feed.add_listener(collect)
+    feed.start(asyncio.get_running_loop())
+    LOGGER.info("reaches the second listener")
+    await asyncio.wait_for(arrived.wait(), 10)
+    await asyncio.sleep(0.3)  # the failure's own log record comes back through the feed: once, not forever
+    logging_runtime.flush()
+    await asyncio.sleep(0.3)
+    feed.stop()
+    LOGGER.info("after stop")
+    logging_runtime.flush()
+    await asyncio.sleep(0.2)
+    assert seen[0] == "reaches the second listener"
+    assert [message for message in seen if message.startswith("Log tail listener failed")] == [
+        "Log tail listener failed (further failures of it are not logged)"
+    ]
+    assert "after stop" not in seen
