@@ -7,6 +7,7 @@ credentials (`checks.md` §5.3), in its own temporary directory, under the check
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -14,7 +15,13 @@ from pathlib import Path
 
 from webhook_server.libs.checks import outcome
 from webhook_server.libs.checks.check_runs import CheckRuns
-from webhook_server.libs.checks.model import CheckInputs, CheckNotRunnableError, CheckTarget, ToolLaunchers
+from webhook_server.libs.checks.model import (
+    CheckCommand,
+    CheckInputs,
+    CheckNotRunnableError,
+    CheckTarget,
+    ToolLaunchers,
+)
 from webhook_server.libs.checks.registry import check_command, check_title
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.git.credentials import CommitIdentity
@@ -22,11 +29,15 @@ from webhook_server.libs.git.mirror import GitMirror, GitMirrors, branch_refspec
 from webhook_server.libs.git.process import GitError
 from webhook_server.libs.github.auth import choose_token
 from webhook_server.libs.github.repository_context import RepositoryContext
-from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, command_environment, run_command
-from webhook_server.libs.rules.checks import CheckResult
+from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, check_home, command_environment, run_command
+from webhook_server.libs.process.sandbox import Sandbox, SandboxMounts, SandboxUnavailableError
+from webhook_server.libs.rules.checks import BUILD_CONTAINER, CheckResult
 from webhook_server.utils.masking import SECRETS
 
 LOGGER = logging.getLogger(__name__)
+
+# podman build runs the PR's Dockerfile in podman's own isolation (release.md §3.2), not in bwrap.
+OWN_ISOLATION_CHECKS = frozenset({BUILD_CONTAINER})
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,15 @@ class CheckJob:
     @property
     def title(self) -> str:
         return check_title(self.name)
+
+
+def sha7(job: CheckJob) -> str:
+    return job.target.head_sha[:7]
+
+
+def sandbox_cache(data_dir: Path) -> Path:
+    """The tool cache shared by sandboxed checks (`{data_dir}/check-home/sandbox-cache`, mounted as ~/.cache)."""
+    return check_home(data_dir) / "sandbox-cache"
 
 
 def job_secrets(config: RepositoryConfig, token: str) -> tuple[str, ...]:
@@ -61,10 +81,12 @@ class CheckExecutor:
         mirrors: GitMirrors,
         check_runs: CheckRuns,
         launchers: ToolLaunchers,
+        sandbox: Sandbox,
         kill_grace_seconds: float = KILL_GRACE_SECONDS,
         seconds_per_minute: float = 60.0,
     ) -> None:
         """`seconds_per_minute` converts configured timeouts (tests shrink it; the server keeps 60)."""
+        self._sandbox = sandbox
         self._data_dir = data_dir
         self._seconds_per_minute = seconds_per_minute
         self._mirrors = mirrors
@@ -131,8 +153,15 @@ class CheckExecutor:
         command = check_command(inputs)
         with tempfile.TemporaryDirectory(prefix="check-") as tmp:
             env = command_environment(self._data_dir, Path(tmp), passthrough=job.config.check_environment_passthrough)
+            argv = command.argv
+            if job.name not in OWN_ISOLATION_CHECKS:
+                try:
+                    argv, env = await self._isolated(job, command, env)
+                except SandboxUnavailableError as error:
+                    LOGGER.error("Refusing to run check %s of %s: sandbox unavailable: %s", job.name, sha7(job), error)
+                    return outcome.sandbox_refused(command.title, str(error))
             result = await run_command(
-                command.argv,
+                argv,
                 cwd=command.cwd,
                 env=env,
                 timeout_seconds=command.timeout_minutes * self._seconds_per_minute,
@@ -140,3 +169,24 @@ class CheckExecutor:
                 kill_grace_seconds=self._kill_grace_seconds,
             )
         return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
+
+    async def _isolated(
+        self, job: CheckJob, command: CheckCommand, env: dict[str, str]
+    ) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The command wrapped in the sandbox (or as is, when the operator allowed running unsandboxed)."""
+        if self._sandbox.status is None:
+            await self._sandbox.probe()
+        if not self._sandbox.require():
+            LOGGER.warning(
+                "Running check %s of %s WITHOUT a sandbox (unsafe-run-checks-without-sandbox)", job.name, sha7(job)
+            )
+            return command.argv, env
+        cache = sandbox_cache(self._data_dir)
+        mounts = SandboxMounts.for_worktree(command.cwd, cache)
+        await asyncio.to_thread(self._prepare_mounts, mounts)
+        network = job.config.network_for(job.name)
+        return self._sandbox.argv(command.argv, mounts, network=network), self._sandbox.environment(env)
+
+    def _prepare_mounts(self, mounts: SandboxMounts) -> None:
+        mounts.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._sandbox.hand_over(mounts)
