@@ -18,6 +18,7 @@ from webhook_server.libs.config import (
     ConfigWatcher,
     RepositoryConfig,
     RepositoryEntry,
+    SandboxConfig,
     ServerConfig,
     repositories_to_bootstrap,
     repository_config,
@@ -41,6 +42,7 @@ from webhook_server.libs.pr.test_oracle import (
     abandon_interrupted_oracle_job,
     warn_insecure_oracle_urls,
 )
+from webhook_server.libs.process.sandbox import Sandbox, SandboxSettings, describe_mode
 from webhook_server.libs.release.resume import RELEASE_JOB_KINDS, resume_release_job
 from webhook_server.libs.release.service import server_release_service
 from webhook_server.libs.rules.ordering import ordering_key
@@ -67,6 +69,18 @@ def allowlist_sources(config: ServerConfig) -> AllowlistSources:
     return AllowlistSources(
         github_meta_url=f"{config.github_api_url}/meta" if config.verify_github_ips else None,
         cloudflare_url=CLOUDFLARE_IPS_URL if config.verify_cloudflare_ips else None,
+    )
+
+
+def sandbox_settings(config: SandboxConfig) -> SandboxSettings:
+    """The sandbox of PR code as config.yaml's `sandbox` block and `unsafe-run-checks-without-sandbox` say."""
+    return SandboxSettings(
+        bwrap_path=config.bwrap_path,
+        memory_mb=config.memory_mb,
+        max_processes=config.max_processes,
+        read_only_paths=config.read_only_paths,
+        uid=config.uid,
+        unsafe_without_sandbox=config.unsafe_without_sandbox,
     )
 
 
@@ -166,11 +180,16 @@ class ServerRuntime:
     async def _start_checks_and_bootstrap(self) -> None:
         """Check jobs resume first; bootstrap then runs in the background (intake is already up)."""
         config = self.config
+        sandbox = Sandbox(sandbox_settings(config.sandbox))
+        status = await sandbox.probe()
+        log = LOGGER.info if status.available else LOGGER.error
+        log(describe_mode(status, sandbox.settings))
         self.checks = CheckService(
             data_dir=self.data_dir,
             ledger=self.ledger,
             max_concurrent_jobs=config.max_concurrent_jobs,
             git_base_url=git_base_url(config.github_api_url),
+            sandbox=sandbox,
             resolve_repository=self._resolve_for_job,
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
