@@ -12,7 +12,6 @@ import base64
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,7 +43,8 @@ try mirrors-listing ls "$data/git-mirrors/acme"
 try other-worktrees sh -c 'ls .. | grep -v -x "$(basename "$PWD")"'
 try other-worktree cat ../other-wt/SECRET
 try proc-1-environ cat /proc/1/environ
-try proc-all-environ sh -c 'cat /proc/[0-9]*/environ | tr "\0" "\n" | grep -e SERVER_ENV -e TOKEN -e ^HOME= | grep -v -x HOME=/home/sandbox'
+try proc-all-environ sh -c 'cat /proc/[0-9]*/environ | tr "\0" "\n" | grep -e SERVER_ENV -e TOKEN -e ^HOME= |
+  grep -v -x HOME=/home/sandbox'
 try parent-environ sh -c 'cat /proc/$PPID/environ | tr "\0" "\n" | grep SERVER_ENV'
 try own-environ sh -c 'env | grep -e SERVER_ENV -e ghp_ -e WEBHOOK'
 try find-pem sh -c 'find / -name "*.pem" -path "*webhook*" 2>/dev/null | xargs -r cat'
@@ -81,7 +81,7 @@ def leaked(text: str, secrets: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def uvx_shim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def uvx_shim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """`uvx tox ...` runs the tox of this virtualenv (nothing is downloaded); a stub at the process boundary."""
     bin_dir = tmp_path / "tools"
     bin_dir.mkdir()
@@ -90,7 +90,7 @@ def uvx_shim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shim.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("SERVER_ENV_SECRET", SERVER_ENV_SECRET)
-    yield bin_dir
+    return bin_dir
 
 
 def plant_other_repositories(data_dir: Path) -> None:
