@@ -15,6 +15,7 @@ from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootst
 from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.commands.registry import visible_command_help
 from webhook_server.libs.config import (
+    CONFIG_FILE_NAME,
     ConfigWatcher,
     RepositoryConfig,
     RepositoryEntry,
@@ -58,6 +59,7 @@ from webhook_server.utils.metrics import (
     QUEUE_OLDEST_PENDING_AGE_SECONDS,
     REQUESTS_REJECTED_TOTAL,
 )
+from webhook_server.utils.private_files import tighten
 
 LOGGER = logging.getLogger(__name__)
 
@@ -153,6 +155,8 @@ class ServerRuntime:
             raise
 
     async def _start_services(self) -> None:
+        for operator_file in (self.data_dir / CONFIG_FILE_NAME, self.config.private_key_path):
+            tighten(operator_file)
         for secret in self.config.all_secret_values():
             SECRETS.add(secret)
         if self.config.webhook_secret is None:

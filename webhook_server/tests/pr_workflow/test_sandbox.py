@@ -21,6 +21,7 @@ import yaml
 from webhook_server.libs.checks.outcome import SANDBOX_REFUSED_SUMMARY
 from webhook_server.tests.e2e.harness import WEBHOOK_SECRET
 from webhook_server.tests.pr_workflow.conftest import EnvFactory, PrEnv
+from webhook_server.utils.private_files import write_private_text
 
 SERVER_ENV_SECRET = "server-env-secret-7f3a9c21d4"  # in the server's own environment
 OTHER_MIRROR_SECRET = "other-repository-content-5b8e0d"  # in another repository's mirror
@@ -181,3 +182,30 @@ async def test_pr_code_checks_are_refused_when_bwrap_cannot_start(
     assert "cannot start /nonexistent/bwrap" in run["output"]["text"]
     assert "unsafe-run-checks-without-sandbox" in run["output"]["text"]
     assert "Refusing to run check hostile" in caplog.text
+
+
+async def test_the_server_keeps_its_files_owner_only(make_env: EnvFactory) -> None:
+    env = await make_env({"custom-check-runs": [{"name": "lint", "command": "true"}]})
+    await env.open_pr()
+    data_dir = env.server.data_dir
+    files = [
+        data_dir / "config.yaml",  # written 0644 by the test, tightened at startup
+        data_dir / "webhook-server.private-key.pem",
+        data_dir / "webhook-ledger.sqlite3",
+        data_dir / "webhook-ledger.sqlite3-wal",
+        *(data_dir / "logs").glob("webhooks_*.json"),
+    ]
+    assert len(files) >= 5
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in files}
+    assert set(modes.values()) == {"0o600"}, modes
+
+
+def test_hook_records_and_colour_files_are_written_owner_only(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        target = tmp_path / "records.json"
+        write_private_text(target, "{}")
+        write_private_text(target, '{"a": 1}')
+    finally:
+        os.umask(previous)
+    assert (target.read_text(), oct(target.stat().st_mode & 0o777)) == ('{"a": 1}', "0o600")
