@@ -8,8 +8,10 @@ credentials (`checks.md` §5.3), in its own temporary directory, under the check
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,14 @@ from webhook_server.libs.git.mirror import GitMirror, GitMirrors, branch_refspec
 from webhook_server.libs.git.process import GitError
 from webhook_server.libs.github.auth import choose_token
 from webhook_server.libs.github.repository_context import RepositoryContext
-from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, check_home, command_environment, run_command
-from webhook_server.libs.process.sandbox import Sandbox, SandboxMounts, SandboxUnavailableError
+from webhook_server.libs.process.runner import (
+    KILL_GRACE_SECONDS,
+    CommandResult,
+    check_home,
+    command_environment,
+    run_command,
+)
+from webhook_server.libs.process.sandbox import Sandbox, SandboxLaunch, SandboxMounts, SandboxUnavailableError
 from webhook_server.libs.rules.checks import BUILD_CONTAINER, CheckResult
 from webhook_server.utils.masking import SECRETS
 
@@ -153,39 +161,48 @@ class CheckExecutor:
         command = check_command(inputs)
         with tempfile.TemporaryDirectory(prefix="check-") as tmp:
             env = command_environment(self._data_dir, Path(tmp), passthrough=job.config.check_environment_passthrough)
-            argv = command.argv
+            try:
+                result = await self._launch(job, command, env, secrets)
+            except SandboxUnavailableError as error:
+                LOGGER.error("Refusing to run check %s of %s: sandbox unavailable: %s", job.name, sha7(job), error)
+                return outcome.sandbox_refused(command.title, str(error))
+        return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
+
+    async def _launch(
+        self, job: CheckJob, command: CheckCommand, env: dict[str, str], secrets: tuple[str, ...]
+    ) -> CommandResult:
+        """Run the command: PR code inside the sandbox, `build-container` in podman's own isolation."""
+        async with contextlib.AsyncExitStack() as stack:
+            launch = SandboxLaunch(command.argv, env)
             if job.name not in OWN_ISOLATION_CHECKS:
-                try:
-                    argv, env = await self._isolated(job, command, env)
-                except SandboxUnavailableError as error:
-                    LOGGER.error("Refusing to run check %s of %s: sandbox unavailable: %s", job.name, sha7(job), error)
-                    return outcome.sandbox_refused(command.title, str(error))
-            result = await run_command(
-                argv,
+                launch = await stack.enter_async_context(self._isolated(job, command, env))
+            return await run_command(
+                launch.argv,
                 cwd=command.cwd,
-                env=env,
+                env=launch.env,
                 timeout_seconds=command.timeout_minutes * self._seconds_per_minute,
                 secrets=secrets,
                 kill_grace_seconds=self._kill_grace_seconds,
+                pass_fds=launch.pass_fds,
+                on_started=launch.on_started,
             )
-        return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
 
+    @contextlib.asynccontextmanager
     async def _isolated(
         self, job: CheckJob, command: CheckCommand, env: dict[str, str]
-    ) -> tuple[tuple[str, ...], dict[str, str]]:
-        """The command wrapped in the sandbox (or as is, when the operator allowed running unsandboxed)."""
+    ) -> AsyncIterator[SandboxLaunch]:
+        """The command in the sandbox (or as is, when the operator allowed running unsandboxed)."""
         if self._sandbox.status is None:
             await self._sandbox.probe()
         if not self._sandbox.require():
-            LOGGER.warning(
-                "Running check %s of %s WITHOUT a sandbox (unsafe-run-checks-without-sandbox)", job.name, sha7(job)
-            )
-            return command.argv, env
-        cache = sandbox_cache(self._data_dir)
-        mounts = SandboxMounts.for_worktree(command.cwd, cache)
+            LOGGER.warning("Running check %s of %s WITHOUT a sandbox (unsafe mode)", job.name, sha7(job))
+            yield SandboxLaunch(command.argv, env)
+            return
+        mounts = SandboxMounts.for_worktree(command.cwd, sandbox_cache(self._data_dir))
         await asyncio.to_thread(self._prepare_mounts, mounts)
         network = job.config.network_for(job.name)
-        return self._sandbox.argv(command.argv, mounts, network=network), self._sandbox.environment(env)
+        async with self._sandbox.launch(command.argv, mounts, network=network, env=env) as launch:
+            yield launch
 
     def _prepare_mounts(self, mounts: SandboxMounts) -> None:
         mounts.cache_dir.mkdir(parents=True, exist_ok=True)

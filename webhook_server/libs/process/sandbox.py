@@ -18,12 +18,17 @@ the runner's timeout, which kills bwrap's process group, and `--die-with-parent`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from webhook_server.libs.process.runner import run_command
+from webhook_server.libs.process.sandbox_network import NetworkRelay, SandboxNetworkError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +37,7 @@ SANDBOX_CACHE = f"{SANDBOX_HOME}/.cache"
 SANDBOX_UID = 65534
 SYSTEM_READ_ONLY_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
 PROBE_TIMEOUT_SECONDS = 20.0
+DEVICE_NODES = ("null", "zero", "full", "random", "urandom", "tty")
 _DROPPED_ENV = ("XDG_RUNTIME_DIR",)
 
 
@@ -45,6 +51,7 @@ class SandboxSettings:
     read_only_paths: tuple[str, ...] = ()
     uid: int = SANDBOX_UID
     unsafe_without_sandbox: bool = False
+    slirp4netns_path: str = "slirp4netns"
     # Not a config key: extra read-write paths for embedders and tests (never the data dir).
     writable_paths: tuple[str, ...] = ()
 
@@ -78,6 +85,7 @@ class SandboxStatus:
     reason: str = ""
     with_proc: bool = True
     unsafe_allowed: bool = False
+    isolated_network: bool = False
 
     @property
     def mode(self) -> str:
@@ -85,6 +93,16 @@ class SandboxStatus:
         if self.available:
             return "sandboxed"
         return "unsandboxed (unsafe)" if self.unsafe_allowed else "refused"
+
+
+@dataclass(frozen=True)
+class SandboxLaunch:
+    """How to start one sandboxed command with `run_command`: argv, environment, and the network hook."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
+    on_started: Callable[[int], Awaitable[None]] | None = None
 
 
 class SandboxUnavailableError(Exception):
@@ -123,10 +141,54 @@ class Sandbox:
             error = await self._try_start(with_proc)
             if error is None:
                 self.status = SandboxStatus(available=True, with_proc=with_proc)
+                if with_proc:
+                    await self._probe_network()
                 return self.status
             reason = reason or error
         self.status = SandboxStatus(available=False, reason=reason, unsafe_allowed=self.settings.unsafe_without_sandbox)
         return self.status
+
+    async def _probe_network(self) -> None:
+        """Checks with network get slirp4netns (no host loopback) when it is installed and works here."""
+        assert self.status is not None
+        if shutil.which(self.settings.slirp4netns_path) is None:
+            LOGGER.info("%s not found: sandboxed checks with network share the host's", self.settings.slirp4netns_path)
+            return
+        self.status = replace(self.status, isolated_network=True)
+        with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
+            mounts = SandboxMounts(worktree=Path(tmp), cache_dir=Path(tmp))
+            try:
+                async with self.launch(("true",), mounts, network=True, env={"PATH": os.defpath}) as launch:
+                    result = await run_command(
+                        launch.argv,
+                        cwd=Path(tmp),
+                        env=launch.env,
+                        timeout_seconds=PROBE_TIMEOUT_SECONDS,
+                        pass_fds=launch.pass_fds,
+                        on_started=launch.on_started,
+                    )
+                error = None if result.succeeded else result.stderr.strip()
+            except SandboxNetworkError as failure:
+                error = str(failure)
+        if error is not None:
+            LOGGER.warning("%s: sandboxed checks with network share the host's network", error)
+            self.status = replace(self.status, isolated_network=False)
+
+    @contextlib.asynccontextmanager
+    async def launch(
+        self, command: Sequence[str], mounts: SandboxMounts, *, network: bool, env: Mapping[str, str]
+    ) -> AsyncIterator[SandboxLaunch]:
+        """The sandboxed start of `command`; a check with network gets slirp4netns while the block runs."""
+        status = self.status
+        if not network or status is None or not status.isolated_network:
+            yield SandboxLaunch(self.argv(command, mounts, network=network), self.environment(env))
+            return
+        relay = NetworkRelay(self.settings.slirp4netns_path, join_user_namespace=not self.as_root)
+        try:
+            argv = self.argv(relay.wrap(command), mounts, network=False, info_fd=relay.info_fd)
+            yield SandboxLaunch(argv, self.environment(env), (relay.info_fd,), relay.attach)
+        finally:
+            await relay.close()
 
     async def _try_start(self, with_proc: bool) -> str | None:
         with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as tmp:
@@ -178,11 +240,19 @@ class Sandbox:
             _chown_tree(path, self.settings.uid)
 
     def argv(
-        self, command: Sequence[str], mounts: SandboxMounts, *, network: bool, with_proc: bool | None = None
+        self,
+        command: Sequence[str],
+        mounts: SandboxMounts,
+        *,
+        network: bool,
+        with_proc: bool | None = None,
+        info_fd: int | None = None,
     ) -> tuple[str, ...]:
         """`bwrap <namespaces> <mounts> -- [setpriv ...] prlimit ... -- <command>`."""
         proc = self.status.with_proc if with_proc is None and self.status else with_proc is not False
         argv = [self.settings.bwrap_path, *self._namespaces(network), *self._mounts(mounts, proc)]
+        if info_fd is not None:
+            argv += ["--info-fd", str(info_fd)]
         argv += ["--chdir", str(mounts.worktree), "--", *self._drop_privileges(), *self._limits(), *command]
         return tuple(argv)
 
@@ -210,7 +280,7 @@ class Sandbox:
         args: list[str] = []
         for system_path in SYSTEM_READ_ONLY_PATHS:
             args += _read_only(Path(system_path))
-        args += ["--dev", "/dev", *(["--proc", "/proc"] if with_proc else [])]
+        args += [*_minimal_dev(), *(["--proc", "/proc"] if with_proc else [])]
         args += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--tmpfs", SANDBOX_HOME]  # noqa: S108
         args += ["--bind", str(mounts.cache_dir), SANDBOX_CACHE]
         read_only = [Path(path) for path in self.settings.read_only_paths if Path(path).exists()]
@@ -253,6 +323,17 @@ def _read_only(path: Path) -> list[str]:
     return []
 
 
+def _minimal_dev() -> list[str]:
+    """The usual device nodes, bound from the host. Not `--dev`: its devpts makes bwrap nest a second user
+    namespace, and slirp4netns could then not join the one that owns the network namespace."""
+    args = ["--perms", "0755", "--dir", "/dev"]
+    for node in DEVICE_NODES:
+        args += ["--dev-bind-try", f"/dev/{node}", f"/dev/{node}"]
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "fd/0"), ("stdout", "fd/1"), ("stderr", "fd/2")):
+        args += ["--symlink", target, f"/dev/{name}"]
+    return [*args, "--perms", "1777", "--tmpfs", "/dev/shm"]  # noqa: S108 - a private tmpfs
+
+
 def _parents_to_create(paths: Sequence[Path]) -> list[Path]:
     """Ancestors of bind destinations that bwrap would otherwise create owner-only (untraversable by the uid)."""
     system = [Path(path) for path in SYSTEM_READ_ONLY_PATHS]
@@ -277,7 +358,12 @@ def describe_mode(status: SandboxStatus, settings: SandboxSettings) -> str:
     """The startup log line saying how PR code will run."""
     if status.available:
         proc = "" if status.with_proc else " (without a private /proc: the container masks /proc)"
-        return f"PR-code checks run sandboxed with {settings.bwrap_path}{proc}"
+        network = (
+            f"checks with network use {settings.slirp4netns_path} (the host's loopback is unreachable)"
+            if status.isolated_network
+            else "checks with network share the host's network, loopback included"
+        )
+        return f"PR-code checks run sandboxed with {settings.bwrap_path}{proc}; {network}"
     if status.unsafe_allowed:
         return (
             "PR-code checks run WITHOUT a sandbox (unsafe-run-checks-without-sandbox: true): "
