@@ -43,6 +43,15 @@ def _running(pid: int) -> bool:
     return state not in {"Z", "X"}
 
 
+async def _all_gone(pids: list[int]) -> bool:
+    """Whether every process has ended within 5 s (the kernel ends a sandbox's processes as its init dies)."""
+    for _ in range(500):
+        if not any(_running(pid) for pid in pids):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 async def _wait_for_pids(pid_file: Path, count: int) -> list[int]:
     for _ in range(1000):
         pids = _pids_of(pid_file)
@@ -68,7 +77,7 @@ async def test_a_new_push_cancels_the_superseded_runs(world: CheckWorld, tmp_pat
     new = world.push(old.number, {"feature.txt": "2\n"})
     assert await service.cancel_superseded("acme/widget", old.number, new.head_sha) == 1
     assert host_pids
-    assert not any(_running(pid) for pid in host_pids)
+    assert await _all_gone(host_pids)
     [run] = world.runs(old.head_sha, "slow")
     assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
     assert run["output"]["summary"] == f"Cancelled: superseded by {new.head_sha[:7]}"
@@ -114,7 +123,7 @@ async def test_retest_of_a_running_check_restarts_it_on_the_same_run(world: Chec
     assert await service.start_checks(world.repo, config, target, ["gated"], delivery_id="d-2") == [job_id]
     pids = await _wait_for_pids(pid_file, 2)
     assert first_run
-    assert not any(_running(pid) for pid in first_run)
+    assert await _all_gone(first_run)
     gate.touch()
     await service.wait_for_jobs([job_id])
     [run] = world.runs(target.head_sha, "gated")
@@ -150,7 +159,7 @@ async def test_jobs_interrupted_by_shutdown_resume_at_the_next_start(world: Chec
     first_run = _host_pids(pid_file)
     await first_service.stop()
     assert first_run
-    assert not any(_running(pid) for pid in first_run)
+    assert await _all_gone(first_run)
     job = await world.ledger.job(job_id)
     assert job is not None
     assert job.status is JobState.RUNNING

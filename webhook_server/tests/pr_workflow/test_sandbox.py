@@ -113,7 +113,10 @@ def server_secrets(env: PrEnv) -> list[str]:
 async def test_hostile_pr_reads_no_secret_and_reaches_no_server_port(make_env: EnvFactory, uvx_shim: Path) -> None:
     env = await make_env(
         {
-            "custom-check-runs": [{"name": "hostile", "command": "sh attack.sh", "network": False}],
+            "custom-check-runs": [
+                {"name": "hostile", "command": "sh attack.sh", "network": False},
+                {"name": "hostile-with-network", "command": "sh attack.sh"},  # slirp4netns: no host loopback
+            ],
             "tox": {"main": "attack"},
             "check-network": {"tox": False},
         },
@@ -126,7 +129,7 @@ async def test_hostile_pr_reads_no_secret_and_reaches_no_server_port(make_env: E
     number = await env.open_pr(files=files)
 
     secrets = server_secrets(env)
-    for name in ("hostile", "tox"):
+    for name in ("hostile", "hostile-with-network", "tox"):
         run = env.check(number, name)
         text = run["output"]["text"]
         assert run["status"] == "completed", name
