@@ -348,6 +348,10 @@ def _parents_to_create(paths: Sequence[Path]) -> list[Path]:
 
 
 def _chown_tree(root: Path, uid: int) -> None:
+    """Give `root` and everything under it to `uid`; a tree whose top is already the uid's is left as is
+    (the shared cache: what the sandbox wrote there is the uid's already)."""
+    if root.lstat().st_uid == uid:
+        return
     os.chown(root, uid, uid, follow_symlinks=False)
     for directory, subdirs, files in os.walk(root):
         for name in (*subdirs, *files):
