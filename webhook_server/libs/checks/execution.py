@@ -67,9 +67,10 @@ def sha7(job: CheckJob) -> str:
     return job.target.head_sha[:7]
 
 
-def sandbox_cache(data_dir: Path) -> Path:
-    """The tool cache shared by sandboxed checks (`{data_dir}/check-home/sandbox-cache`, mounted as ~/.cache)."""
-    return check_home(data_dir) / "sandbox-cache"
+def sandbox_cache(data_dir: Path, full_name: str) -> Path:
+    """The tool cache of one repository's sandboxed checks (mounted as ~/.cache): one per repository, so a
+    PR cannot poison the cached packages that other repositories' checks use."""
+    return check_home(data_dir) / "sandbox-cache" / full_name.casefold()
 
 
 def job_secrets(config: RepositoryConfig, token: str) -> tuple[str, ...]:
@@ -198,7 +199,7 @@ class CheckExecutor:
             LOGGER.warning("Running check %s of %s WITHOUT a sandbox (unsafe mode)", job.name, sha7(job))
             yield SandboxLaunch(command.argv, env)
             return
-        mounts = SandboxMounts.for_worktree(command.cwd, sandbox_cache(self._data_dir))
+        mounts = SandboxMounts.for_worktree(command.cwd, sandbox_cache(self._data_dir, job.repo.full_name))
         await asyncio.to_thread(self._prepare_mounts, mounts)
         network = job.config.network_for(job.name)
         async with self._sandbox.launch(command.argv, mounts, network=network, env=env) as launch:

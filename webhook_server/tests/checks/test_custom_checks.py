@@ -235,3 +235,14 @@ async def test_an_unexpected_error_completes_the_check_as_failure(world: CheckWo
     job = await world.ledger.job(1)
     assert job is not None
     assert (job.status, job.outcome) == (JobState.FAILED, "failure")
+
+
+async def test_each_repository_has_its_own_tool_cache_in_the_sandbox(world: CheckWorld) -> None:
+    config = world.config(custom_check_runs=[{"name": "cache", "command": "echo cached > $HOME/.cache/marker"}])
+    target = world.open_pr({"feature.txt": "x\n"})
+    service = world.service()
+    await service.wait_for_jobs(await service.start_checks(world.repo, config, target, delivery_id="d-1"))
+    [run] = world.runs(target.head_sha, "cache")
+    assert run["conclusion"] == "success"
+    cache = world.data_dir / "check-home" / "sandbox-cache"
+    assert [path.relative_to(cache).as_posix() for path in cache.rglob("marker")] == ["acme/widget/marker"]
