@@ -15,6 +15,8 @@ from pathlib import Path
 
 import webcolors
 
+from webhook_server.utils.private_files import write_private_text
+
 REPOSITORY_PALETTE: tuple[str, ...] = (
     "red",
     "green",
@@ -115,5 +117,5 @@ class RepositoryColors:
         """Replace the colour file atomically (write a sibling, then rename)."""
         self._path.parent.mkdir(parents=True, exist_ok=True)
         staging = self._path.with_name(f".{self._path.name}.{os.getpid()}")
-        staging.write_text(json.dumps(self._colors, indent=2, sort_keys=True), encoding="utf-8")
+        write_private_text(staging, json.dumps(self._colors, indent=2, sort_keys=True))
         os.replace(staging, self._path)

@@ -24,6 +24,7 @@ from webhook_server.utils import log_format
 from webhook_server.utils.ansi import strip_ansi
 from webhook_server.utils.log_colors import RepositoryColors, colorize_level
 from webhook_server.utils.masking import mask_text
+from webhook_server.utils.private_files import open_private_append
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 20
@@ -73,8 +74,7 @@ def report_error(problem: str, exc: BaseException) -> None:
 
 
 def _open_append(path: Path) -> BinaryIO:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("ab")
+    return os.fdopen(open_private_append(path), "ab")
 
 
 def _is_unlinked(handle: BinaryIO) -> bool:

@@ -16,6 +16,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from webhook_server.utils.private_files import write_private_text
+
 LOGGER = logging.getLogger(__name__)
 
 RECORDS_FILE = "webhook-hooks.json"
@@ -88,7 +90,7 @@ class HookRecords:
             records = _read(self.path)
             records[repository.casefold()] = asdict(record)
             temporary = self.path.with_name(f"{self.path.name}.tmp")
-            temporary.write_text(json.dumps(records, indent=2, sort_keys=True), encoding="utf-8")
+            write_private_text(temporary, json.dumps(records, indent=2, sort_keys=True))
             os.replace(temporary, self.path)
 
     async def get(self, repository: str) -> HookRecord | None:

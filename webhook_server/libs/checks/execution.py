@@ -7,14 +7,23 @@ credentials (`checks.md` §5.3), in its own temporary directory, under the check
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from webhook_server.libs.checks import outcome
 from webhook_server.libs.checks.check_runs import CheckRuns
-from webhook_server.libs.checks.model import CheckInputs, CheckNotRunnableError, CheckTarget, ToolLaunchers
+from webhook_server.libs.checks.model import (
+    CheckCommand,
+    CheckInputs,
+    CheckNotRunnableError,
+    CheckTarget,
+    ToolLaunchers,
+)
 from webhook_server.libs.checks.registry import check_command, check_title
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.git.credentials import CommitIdentity
@@ -22,11 +31,21 @@ from webhook_server.libs.git.mirror import GitMirror, GitMirrors, branch_refspec
 from webhook_server.libs.git.process import GitError
 from webhook_server.libs.github.auth import choose_token
 from webhook_server.libs.github.repository_context import RepositoryContext
-from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, command_environment, run_command
-from webhook_server.libs.rules.checks import CheckResult
+from webhook_server.libs.process.runner import (
+    KILL_GRACE_SECONDS,
+    CommandResult,
+    check_home,
+    command_environment,
+    run_command,
+)
+from webhook_server.libs.process.sandbox import Sandbox, SandboxLaunch, SandboxMounts, SandboxUnavailableError
+from webhook_server.libs.rules.checks import BUILD_CONTAINER, CheckResult
 from webhook_server.utils.masking import SECRETS
 
 LOGGER = logging.getLogger(__name__)
+
+# podman build runs the PR's Dockerfile in podman's own isolation (release.md §3.2), not in bwrap.
+OWN_ISOLATION_CHECKS = frozenset({BUILD_CONTAINER})
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,16 @@ class CheckJob:
     @property
     def title(self) -> str:
         return check_title(self.name)
+
+
+def sha7(job: CheckJob) -> str:
+    return job.target.head_sha[:7]
+
+
+def sandbox_cache(data_dir: Path, full_name: str) -> Path:
+    """The tool cache of one repository's sandboxed checks (mounted as ~/.cache): one per repository, so a
+    PR cannot poison the cached packages that other repositories' checks use."""
+    return check_home(data_dir) / "sandbox-cache" / full_name.casefold()
 
 
 def job_secrets(config: RepositoryConfig, token: str) -> tuple[str, ...]:
@@ -61,10 +90,12 @@ class CheckExecutor:
         mirrors: GitMirrors,
         check_runs: CheckRuns,
         launchers: ToolLaunchers,
+        sandbox: Sandbox,
         kill_grace_seconds: float = KILL_GRACE_SECONDS,
         seconds_per_minute: float = 60.0,
     ) -> None:
         """`seconds_per_minute` converts configured timeouts (tests shrink it; the server keeps 60)."""
+        self._sandbox = sandbox
         self._data_dir = data_dir
         self._seconds_per_minute = seconds_per_minute
         self._mirrors = mirrors
@@ -131,12 +162,49 @@ class CheckExecutor:
         command = check_command(inputs)
         with tempfile.TemporaryDirectory(prefix="check-") as tmp:
             env = command_environment(self._data_dir, Path(tmp), passthrough=job.config.check_environment_passthrough)
-            result = await run_command(
-                command.argv,
+            try:
+                result = await self._launch(job, command, env, secrets)
+            except SandboxUnavailableError as error:
+                LOGGER.error("Refusing to run check %s of %s: sandbox unavailable: %s", job.name, sha7(job), error)
+                return outcome.sandbox_refused(command.title, str(error))
+        return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
+
+    async def _launch(
+        self, job: CheckJob, command: CheckCommand, env: dict[str, str], secrets: tuple[str, ...]
+    ) -> CommandResult:
+        """Run the command: PR code inside the sandbox, `build-container` in podman's own isolation."""
+        async with contextlib.AsyncExitStack() as stack:
+            launch = SandboxLaunch(command.argv, env)
+            if job.name not in OWN_ISOLATION_CHECKS:
+                launch = await stack.enter_async_context(self._isolated(job, command, env))
+            return await run_command(
+                launch.argv,
                 cwd=command.cwd,
-                env=env,
+                env=launch.env,
                 timeout_seconds=command.timeout_minutes * self._seconds_per_minute,
                 secrets=secrets,
                 kill_grace_seconds=self._kill_grace_seconds,
+                pass_fds=launch.pass_fds,
+                on_started=launch.on_started,
             )
-        return outcome.command_result(command.title, result, command.timeout_minutes, secrets)
+
+    @contextlib.asynccontextmanager
+    async def _isolated(
+        self, job: CheckJob, command: CheckCommand, env: dict[str, str]
+    ) -> AsyncIterator[SandboxLaunch]:
+        """The command in the sandbox (or as is, when the operator allowed running unsandboxed)."""
+        if self._sandbox.status is None:
+            await self._sandbox.probe()
+        if not self._sandbox.require():
+            LOGGER.warning("Running check %s of %s WITHOUT a sandbox (unsafe mode)", job.name, sha7(job))
+            yield SandboxLaunch(command.argv, env)
+            return
+        mounts = SandboxMounts.for_worktree(command.cwd, sandbox_cache(self._data_dir, job.repo.full_name))
+        await asyncio.to_thread(self._prepare_mounts, mounts)
+        network = job.config.network_for(job.name)
+        async with self._sandbox.launch(command.argv, mounts, network=network, env=env) as launch:
+            yield launch
+
+    def _prepare_mounts(self, mounts: SandboxMounts) -> None:
+        mounts.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._sandbox.hand_over(mounts)

@@ -22,6 +22,7 @@ QUEUED_SUMMARY = "Queued"
 IN_PROGRESS_SUMMARY = "Running"
 NOT_RUNNABLE_SUMMARY = "Check cannot run"
 UNEXPECTED_ERROR_SUMMARY = "Unexpected error"
+SANDBOX_REFUSED_SUMMARY = "Refused: the sandbox for pull-request code is unavailable"
 
 
 def queued_output(title: str) -> CheckOutput:
@@ -79,3 +80,13 @@ def unexpected_error(title: str, error: Exception) -> CheckResult:
     return CheckResult(
         CheckConclusion.FAILURE, CheckOutput(title, UNEXPECTED_ERROR_SUMMARY, f"{type(error).__name__}: {error}")
     )
+
+
+def sandbox_refused(title: str, reason: str) -> CheckResult:
+    """PR code was not run: bubblewrap cannot start here and running without it was not allowed."""
+    text = (
+        f"The server runs pull-request code only inside its bubblewrap sandbox, which cannot start: {reason}\n\n"
+        "The operator can install bubblewrap (Debian package `bubblewrap`), enable user namespaces, or set "
+        "`sandbox.bwrap-path`; `unsafe-run-checks-without-sandbox: true` runs checks without isolation."
+    )
+    return CheckResult(CheckConclusion.FAILURE, CheckOutput(title, SANDBOX_REFUSED_SUMMARY, text))

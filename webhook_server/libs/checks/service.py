@@ -22,6 +22,7 @@ from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.pipeline.jobs import JobHandlers, JobManager, JobOutcome, JobRequest
 from webhook_server.libs.pipeline.ledger import Job, JobState, Ledger
 from webhook_server.libs.process.runner import KILL_GRACE_SECONDS, check_home
+from webhook_server.libs.process.sandbox import Sandbox
 from webhook_server.libs.rules.check_output import PR_CLOSED_SUMMARY, superseded_summary
 from webhook_server.libs.rules.checks import CheckConclusion, command_check_names
 from webhook_server.utils.context import DeliveryContext, bind_context, child_context, current_context
@@ -49,6 +50,7 @@ class CheckService:
         max_concurrent_jobs: int,
         git_base_url: str,
         launchers: ToolLaunchers | None = None,
+        sandbox: Sandbox | None = None,
         resolve_repository: RepositoryResolver | None = None,
         mirrors: GitMirrors | None = None,
         kill_grace_seconds: float = KILL_GRACE_SECONDS,
@@ -56,11 +58,13 @@ class CheckService:
     ) -> None:
         """`resolve_repository(full_name)` gives a resumed job its repository access and config (None: gone).
 
-        `launchers` defaults to the spec's `uvx` commands; `seconds_per_minute` and `kill_grace_seconds`
+        `launchers` defaults to the spec's `uvx` commands; `sandbox` (probed on first use) isolates PR code;
+        `seconds_per_minute` and `kill_grace_seconds`
         exist so tests can shrink timeouts.
         """
         self.data_dir = data_dir
         self.mirrors = mirrors or GitMirrors(data_dir, git_base_url)
+        self.sandbox = sandbox or Sandbox()
         self.check_runs = CheckRuns(ledger)
         self.jobs = JobManager(ledger, max_concurrent_jobs)
         self._ledger = ledger
@@ -70,6 +74,7 @@ class CheckService:
             mirrors=self.mirrors,
             check_runs=self.check_runs,
             launchers=launchers or ToolLaunchers(),
+            sandbox=self.sandbox,
             kill_grace_seconds=kill_grace_seconds,
             seconds_per_minute=seconds_per_minute,
         )

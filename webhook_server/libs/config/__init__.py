@@ -32,6 +32,7 @@ from webhook_server.libs.config.server import (
     ConfigMissingError,
     LogViewerAuth,
     RepositoryEntry,
+    SandboxConfig,
     ServerConfig,
 )
 from webhook_server.libs.config.watch import ConfigWatcher, repositories_to_bootstrap, restart_required_changes
@@ -59,6 +60,7 @@ __all__ = [
     "ProtectedBranch",
     "RepositoryConfig",
     "RepositoryEntry",
+    "SandboxConfig",
     "SecurityChecks",
     "ServerConfig",
     "SizeBucket",

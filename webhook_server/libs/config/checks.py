@@ -83,6 +83,7 @@ def validated_custom_checks(
                 command=entry["command"],
                 mandatory=entry.get("mandatory", True),
                 timeout_minutes=timeout,
+                network=entry.get("network", True),
             )
         )
     return tuple(checks)

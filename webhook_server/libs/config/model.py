@@ -148,6 +148,7 @@ class CustomCheckRun:
     command: str
     mandatory: bool = True
     timeout_minutes: int = 30
+    network: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,13 @@ class RepositoryConfig:
     custom_check_runs: tuple[CustomCheckRun, ...]
     check_timeout_minutes: int
     check_environment_passthrough: tuple[str, ...]
+    check_network: Mapping[str, bool]
     log_level: str
     log_file: str | None
     mask_sensitive_data: bool
     ignored_local_keys: tuple[str, ...]
+
+    def network_for(self, check_name: str) -> bool:
+        """Whether the check's sandbox has network: unless `check-network` or the custom entry says false."""
+        custom = next((check for check in self.custom_check_runs if check.name == check_name), None)
+        return self.check_network.get(check_name, True) and (custom is None or custom.network)

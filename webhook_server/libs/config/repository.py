@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from webhook_server.libs.config.blocks import (
@@ -155,6 +156,7 @@ def repository_config(
         custom_check_runs=_custom_checks(layers, repository, timeout_minutes),
         check_timeout_minutes=timeout_minutes,
         check_environment_passthrough=tuple(pick("check-environment-passthrough", [])),
+        check_network=MappingProxyType(dict(pick("check-network", {}))),
         log_level=pick("log-level", "INFO"),
         log_file=pick("log-file"),
         mask_sensitive_data=pick("mask-sensitive-data", True),

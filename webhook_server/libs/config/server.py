@@ -41,6 +41,30 @@ class LogViewerAuth:
 
 
 @dataclass(frozen=True)
+class SandboxConfig:
+    """The `sandbox` block and `unsafe-run-checks-without-sandbox` (root only)."""
+
+    bwrap_path: str = "bwrap"
+    memory_mb: int = 4096
+    max_processes: int = 1024
+    read_only_paths: tuple[str, ...] = ()
+    uid: int = 65534
+    unsafe_without_sandbox: bool = False
+
+
+def _sandbox_config(document: Mapping[str, Any]) -> SandboxConfig:
+    block = document.get("sandbox", {})
+    return SandboxConfig(
+        bwrap_path=block.get("bwrap-path", "bwrap"),
+        memory_mb=block.get("memory-mb", 4096),
+        max_processes=block.get("max-processes", 1024),
+        read_only_paths=tuple(block.get("read-only-paths", ())),
+        uid=block.get("uid", 65534),
+        unsafe_without_sandbox=document.get("unsafe-run-checks-without-sandbox", False),
+    )
+
+
+@dataclass(frozen=True)
 class RepositoryEntry:
     """One `repositories.<key>` entry. `full_name` is `name`, else the key (a key may hold `owner/repo`)."""
 
@@ -92,6 +116,7 @@ class ServerConfig:
     logs_server_log_file: str
     disable_ssl_warnings: bool
     private_key_path: Path
+    sandbox: SandboxConfig = SandboxConfig()
     _entries: tuple[RepositoryEntry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -195,4 +220,5 @@ def server_config_from_document(data_dir: Path, document: Mapping[str, Any]) -> 
         logs_server_log_file=document.get("logs-server-log-file", "logs_server.log"),
         disable_ssl_warnings=document.get("disable-ssl-warnings", False),
         private_key_path=data_dir / PRIVATE_KEY_FILE_NAME,
+        sandbox=_sandbox_config(document),
     )

@@ -21,6 +21,7 @@ RESTART_REQUIRED_FIELDS = {
     "github_api_url": "github-api-url",
     "mcp_log_file": "mcp-log-file",
     "logs_server_log_file": "logs-server-log-file",
+    "sandbox": "sandbox",
 }
 REPOSITORY_BOOTSTRAP_KEYS = (
     "name",

@@ -16,7 +16,7 @@ import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +166,8 @@ async def run_command(
     secrets: Sequence[str] = (),
     kill_grace_seconds: float = KILL_GRACE_SECONDS,
     stdout_sink: Callable[[bytes], None] | None = None,
+    pass_fds: Sequence[int] = (),
+    on_started: Callable[[int], Awaitable[None]] | None = None,
 ) -> CommandResult:
     """Run `argv` (no shell) in its own process group and wait for it, at most `timeout_seconds`.
 
@@ -173,6 +175,8 @@ async def run_command(
     cancellation the group is terminated before `CancelledError` propagates. When the command exits,
     whatever it left running in its group is killed. `secrets` are masked in the DEBUG log lines, in
     addition to every registered secret. With `stdout_sink`, stdout goes there instead of the result.
+    `pass_fds` stay open in the child; `on_started(pid)` runs once the process exists (the sandbox attaches
+    its network there); if it fails, the group is killed and the error propagates.
     """
     LOGGER.debug("Running command: %s", cut_for_log(_masked(shlex.join(argv), secrets)))
     started = time.monotonic()
@@ -185,8 +189,10 @@ async def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
     )
     try:
+        await _started(transport, on_started)
         _write_stdin(transport, stdin)
         timed_out = await _wait_or_terminate(transport, protocol, timeout_seconds, kill_grace_seconds)
         _signal_group(transport.get_pid(), signal.SIGKILL)
@@ -203,6 +209,16 @@ async def run_command(
     )
     _log_result(result, secrets)
     return result
+
+
+async def _started(transport: asyncio.SubprocessTransport, on_started: Callable[[int], Awaitable[None]] | None) -> None:
+    if on_started is None:
+        return
+    try:
+        await on_started(transport.get_pid())
+    except BaseException:
+        _signal_group(transport.get_pid(), signal.SIGKILL)
+        raise
 
 
 def _write_stdin(transport: asyncio.SubprocessTransport, data: bytes | None) -> None:

@@ -15,9 +15,11 @@ from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootst
 from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.commands.registry import visible_command_help
 from webhook_server.libs.config import (
+    CONFIG_FILE_NAME,
     ConfigWatcher,
     RepositoryConfig,
     RepositoryEntry,
+    SandboxConfig,
     ServerConfig,
     repositories_to_bootstrap,
     repository_config,
@@ -42,6 +44,7 @@ from webhook_server.libs.pr.test_oracle import (
     abandon_interrupted_oracle_job,
     warn_insecure_oracle_urls,
 )
+from webhook_server.libs.process.sandbox import Sandbox, SandboxSettings, describe_mode
 from webhook_server.libs.release.resume import RELEASE_JOB_KINDS, resume_release_job
 from webhook_server.libs.release.service import server_release_service
 from webhook_server.libs.rules.ordering import ordering_key
@@ -58,6 +61,7 @@ from webhook_server.utils.metrics import (
     QUEUE_OLDEST_PENDING_AGE_SECONDS,
     REQUESTS_REJECTED_TOTAL,
 )
+from webhook_server.utils.private_files import tighten
 
 LOGGER = logging.getLogger(__name__)
 
@@ -69,6 +73,18 @@ def allowlist_sources(config: ServerConfig) -> AllowlistSources:
     return AllowlistSources(
         github_meta_url=f"{config.github_api_url}/meta" if config.verify_github_ips else None,
         cloudflare_url=CLOUDFLARE_IPS_URL if config.verify_cloudflare_ips else None,
+    )
+
+
+def sandbox_settings(config: SandboxConfig) -> SandboxSettings:
+    """The sandbox of PR code as config.yaml's `sandbox` block and `unsafe-run-checks-without-sandbox` say."""
+    return SandboxSettings(
+        bwrap_path=config.bwrap_path,
+        memory_mb=config.memory_mb,
+        max_processes=config.max_processes,
+        read_only_paths=config.read_only_paths,
+        uid=config.uid,
+        unsafe_without_sandbox=config.unsafe_without_sandbox,
     )
 
 
@@ -145,6 +161,8 @@ class ServerRuntime:
             raise
 
     async def _start_services(self) -> None:
+        for operator_file in (self.data_dir / CONFIG_FILE_NAME, self.config.private_key_path):
+            tighten(operator_file)
         for secret in self.config.all_secret_values():
             SECRETS.add(secret)
         if self.config.webhook_secret is None:
@@ -172,11 +190,16 @@ class ServerRuntime:
     async def _start_checks_and_bootstrap(self) -> None:
         """Check jobs resume first; bootstrap then runs in the background (intake is already up)."""
         config = self.config
+        sandbox = Sandbox(sandbox_settings(config.sandbox))
+        status = await sandbox.probe()
+        log = LOGGER.info if status.available else LOGGER.error
+        log(describe_mode(status, sandbox.settings))
         self.checks = CheckService(
             data_dir=self.data_dir,
             ledger=self.ledger,
             max_concurrent_jobs=config.max_concurrent_jobs,
             git_base_url=git_base_url(config.github_api_url),
+            sandbox=sandbox,
             resolve_repository=self._resolve_for_job,
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)

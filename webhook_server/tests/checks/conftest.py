@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from webhook_server.libs.github.app import GithubApp
 from webhook_server.libs.github.clients import PooledClient
 from webhook_server.libs.github.repository_context import RepositoryContext
 from webhook_server.libs.pipeline.ledger import LEDGER_FILE_NAME, Ledger
+from webhook_server.libs.process.sandbox import Sandbox, SandboxSettings
 from webhook_server.tests.fake_github.api import FakeGitHub
 
 FULL_NAME = "acme/widget"
@@ -29,6 +30,8 @@ TEST_LAUNCHERS = ToolLaunchers(
     pip=(sys.executable, "-m", "pip"),
     podman_build_flags=("--isolation=chroot", "--pull=never"),
 )
+# The test tools live in this virtualenv and its base Python: the sandbox shows them read-only.
+TEST_SANDBOX_SETTINGS = SandboxSettings(read_only_paths=tuple(dict.fromkeys((sys.prefix, sys.base_prefix))))
 
 
 @dataclass
@@ -40,6 +43,7 @@ class CheckWorld:
     ledger: Ledger
     token: str
     repo: RepositoryContext
+    exchange: Path
     services: list[CheckService] = field(default_factory=list)
 
     def config(self, **repository_keys: Any) -> RepositoryConfig:
@@ -64,6 +68,7 @@ class CheckWorld:
             "max_concurrent_jobs": 4,
             "git_base_url": self.fake.base_url,
             "launchers": TEST_LAUNCHERS,
+            "sandbox": Sandbox(replace(TEST_SANDBOX_SETTINGS, writable_paths=(str(self.exchange),))),
             "kill_grace_seconds": 2.0,
             **options,
         }
@@ -116,7 +121,11 @@ async def world(fake_github: FakeGitHub, tmp_path: Path, fast_github_retries: No
     pooled = PooledClient(fake_github.base_url, (token,))
     await pooled.probe()
     app = GithubApp(fake_github.base_url, fake_github.app_id, fake_github.app_private_key_pem)
+    exchange = tmp_path / "exchange"  # the one host directory test checks may write (sandbox uid included)
+    exchange.mkdir(mode=0o777)
+    exchange.chmod(0o777)
     world = CheckWorld(
+        exchange=exchange,
         fake=fake_github,
         data_dir=data_dir,
         ledger=ledger,

@@ -17,7 +17,22 @@ from webhook_server.utils.context import DeliveryContext, bind_context
 
 
 def _pids_of(pid_file: Path) -> list[int]:
+    """The PIDs the checks recorded (PIDs inside their sandboxes: one line per start)."""
     return [int(line) for line in pid_file.read_text().split()] if pid_file.exists() else []
+
+
+def _host_pids(marker: Path) -> list[int]:
+    """Host PIDs of the processes whose command line names `marker` (the sandbox, its shells, its children)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if str(marker).encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
 
 
 def _running(pid: int) -> bool:
@@ -26,6 +41,15 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state not in {"Z", "X"}
+
+
+async def _all_gone(pids: list[int]) -> bool:
+    """Whether every process has ended within 5 s (the kernel ends a sandbox's processes as its init dies)."""
+    for _ in range(500):
+        if not any(_running(pid) for pid in pids):
+            return True
+        await asyncio.sleep(0.01)
+    return False
 
 
 async def _wait_for_pids(pid_file: Path, count: int) -> list[int]:
@@ -43,15 +67,17 @@ def _sleeper(pid_file: Path, seconds: int = 30) -> str:
 
 
 async def test_a_new_push_cancels_the_superseded_runs(world: CheckWorld, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids"
+    pid_file = world.exchange / "pids"
     config = world.config(custom_check_runs=[{"name": "slow", "command": _sleeper(pid_file)}])
     old = world.open_pr({"feature.txt": "1\n"})
     service = world.service()
     old_jobs = await service.start_checks(world.repo, config, old, delivery_id="d-1")
-    [pid] = await _wait_for_pids(pid_file, 1)
+    await _wait_for_pids(pid_file, 1)
+    host_pids = _host_pids(pid_file)
     new = world.push(old.number, {"feature.txt": "2\n"})
     assert await service.cancel_superseded("acme/widget", old.number, new.head_sha) == 1
-    assert not _running(pid)
+    assert host_pids
+    assert await _all_gone(host_pids)
     [run] = world.runs(old.head_sha, "slow")
     assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
     assert run["output"]["summary"] == f"Cancelled: superseded by {new.head_sha[:7]}"
@@ -62,8 +88,8 @@ async def test_a_new_push_cancels_the_superseded_runs(world: CheckWorld, tmp_pat
     assert await service.cancel_superseded("acme/widget", old.number, new.head_sha) == 0
 
 
-async def test_closing_the_pr_cancels_queued_and_running_checks(world: CheckWorld, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids"
+async def test_closing_the_pr_cancels_queued_and_running_checks(world: CheckWorld) -> None:
+    pid_file = world.exchange / "pids"
     config = world.config(
         custom_check_runs=[
             {"name": "first", "command": _sleeper(pid_file)},
@@ -84,18 +110,20 @@ async def test_closing_the_pr_cancels_queued_and_running_checks(world: CheckWorl
     assert len(_pids_of(pid_file)) == 1
 
 
-async def test_retest_of_a_running_check_restarts_it_on_the_same_run(world: CheckWorld, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids"
-    gate = tmp_path / "gate"
+async def test_retest_of_a_running_check_restarts_it_on_the_same_run(world: CheckWorld) -> None:
+    pid_file = world.exchange / "pids"
+    gate = world.exchange / "gate"
     command = f"sh -c 'echo $$ >> {pid_file}; while [ ! -e {gate} ]; do sleep 0.05; done'"
     config = world.config(custom_check_runs=[{"name": "gated", "command": command}])
     target = world.open_pr({"feature.txt": "1\n"})
     service = world.service()
     [job_id] = await service.start_checks(world.repo, config, target, delivery_id="d-1")
-    [first_pid] = await _wait_for_pids(pid_file, 1)
+    await _wait_for_pids(pid_file, 1)
+    first_run = _host_pids(pid_file)
     assert await service.start_checks(world.repo, config, target, ["gated"], delivery_id="d-2") == [job_id]
     pids = await _wait_for_pids(pid_file, 2)
-    assert not _running(first_pid)
+    assert first_run
+    assert await _all_gone(first_run)
     gate.touch()
     await service.wait_for_jobs([job_id])
     [run] = world.runs(target.head_sha, "gated")
@@ -119,17 +147,19 @@ async def test_retest_after_completion_updates_the_same_check_run(world: CheckWo
     assert run["conclusion"] == "success"
 
 
-async def test_jobs_interrupted_by_shutdown_resume_at_the_next_start(world: CheckWorld, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids"
-    gate = tmp_path / "gate"
+async def test_jobs_interrupted_by_shutdown_resume_at_the_next_start(world: CheckWorld) -> None:
+    pid_file = world.exchange / "pids"
+    gate = world.exchange / "gate"
     command = f"sh -c 'echo $$ >> {pid_file}; while [ ! -e {gate} ]; do sleep 0.05; done; echo resumed-run'"
     config = world.config(custom_check_runs=[{"name": "long", "command": command}])
     target = world.open_pr({"feature.txt": "1\n"})
     first_service = world.service()
     [job_id] = await first_service.start_checks(world.repo, config, target, delivery_id="d-1")
-    [first_pid] = await _wait_for_pids(pid_file, 1)
+    await _wait_for_pids(pid_file, 1)
+    first_run = _host_pids(pid_file)
     await first_service.stop()
-    assert not _running(first_pid)
+    assert first_run
+    assert await _all_gone(first_run)
     job = await world.ledger.job(job_id)
     assert job is not None
     assert job.status is JobState.RUNNING

@@ -170,9 +170,9 @@ class _CmdlineWatcher:
 
 
 async def test_the_token_never_reaches_mirror_worktree_environment_or_argv(world: CheckWorld, tmp_path: Path) -> None:
-    env_dump = tmp_path / "check-env.txt"
-    found = tmp_path / "found.txt"
-    needle_file = tmp_path / "needle.txt"
+    env_dump = world.exchange / "check-env.txt"
+    found = world.exchange / "found.txt"
+    needle_file = world.exchange / "needle.txt"
     needle_file.write_text(world.token)
     needles = [world.token.encode(), base64.b64encode(f"x-access-token:{world.token}".encode())]
     command = f"env > {env_dump}; grep -rlF -f {needle_file} {{worktree_path}} > {found}; sleep 1"
@@ -206,7 +206,7 @@ async def test_check_command_environment_is_scrubbed_with_passthrough(
 ) -> None:
     monkeypatch.setenv("SERVER_SIDE_SECRET", "must-not-leak")
     monkeypatch.setenv("CHECK_WANTS_THIS", "passed-through")
-    env_dump = tmp_path / "env.txt"
+    env_dump = world.exchange / "env.txt"
     config = world.config(
         custom_check_runs=[{"name": "env", "command": f"env > {env_dump}"}],
         check_environment_passthrough=["CHECK_WANTS_THIS"],
@@ -217,9 +217,9 @@ async def test_check_command_environment_is_scrubbed_with_passthrough(
     seen = dict(line.split("=", 1) for line in env_dump.read_text().splitlines() if "=" in line)
     assert "SERVER_SIDE_SECRET" not in seen
     assert seen["CHECK_WANTS_THIS"] == "passed-through"
-    assert seen["HOME"] == str(world.data_dir / "check-home")
+    assert seen["HOME"] == "/home/sandbox"  # the sandbox's private HOME
     assert seen["CI"] == "true"
-    assert not _exists(Path(seen["TMPDIR"]))
+    assert seen["TMPDIR"] == "/tmp"  # the sandbox's private tmpfs
 
 
 async def test_an_unexpected_error_completes_the_check_as_failure(world: CheckWorld) -> None:
@@ -235,3 +235,14 @@ async def test_an_unexpected_error_completes_the_check_as_failure(world: CheckWo
     job = await world.ledger.job(1)
     assert job is not None
     assert (job.status, job.outcome) == (JobState.FAILED, "failure")
+
+
+async def test_each_repository_has_its_own_tool_cache_in_the_sandbox(world: CheckWorld) -> None:
+    config = world.config(custom_check_runs=[{"name": "cache", "command": "echo cached > $HOME/.cache/marker"}])
+    target = world.open_pr({"feature.txt": "x\n"})
+    service = world.service()
+    await service.wait_for_jobs(await service.start_checks(world.repo, config, target, delivery_id="d-1"))
+    [run] = world.runs(target.head_sha, "cache")
+    assert run["conclusion"] == "success"
+    cache = world.data_dir / "check-home" / "sandbox-cache"
+    assert [path.relative_to(cache).as_posix() for path in cache.rglob("marker")] == ["acme/widget/marker"]

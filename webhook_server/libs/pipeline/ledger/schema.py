@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from webhook_server.utils.private_files import create_private
+
 SCHEMA_VERSION = 1
 
 _SCHEMA_V1 = """
@@ -104,7 +106,7 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the ledger at `path` in WAL mode; intake records sync per commit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)  # SQLite gives the -wal and -shm files the database file's mode
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA journal_mode=WAL")
