@@ -1,20 +1,22 @@
 # github-webhook-server: the server plus every tool its checks, release flows and AI features start.
 #
-# Build:  podman build -t github-webhook-server .        (or: docker build -t github-webhook-server .)
-#         --build-arg BASE_IMAGE=<image> picks another Debian trixie base (the tests build one locally).
+# Build:  podman build --format docker -t github-webhook-server .     (or: docker build -t github-webhook-server .)
+#         podman/buildah write OCI images by default, which drop HEALTHCHECK: keep `--format docker`
+#         (podman-compose: BUILDAH_FORMAT=docker). --build-arg BASE_IMAGE=<image> picks another Debian trixie
+#         base (the tests build one locally with mmdebstrap).
 #
-# Run (see README "Running in a container"): the data dir holds config.yaml and
+# Run (see README "Container deployment"): the data dir holds config.yaml and
 # webhook-server.private-key.pem and is a volume; the container user is `podman` (uid 1000).
-#   podman run -d --name github-webhook-server -p 5000:5000 \
+#   podman run -d --name github-webhook-server -p 5000:5000 --stop-timeout 45 \
 #     -v ./data:/home/podman/data:Z,U github-webhook-server
 # Run flags the features need:
 #   - builds inside the container (/build-and-push-container, build-container check: rootless podman/buildah
-#     in this container): --device /dev/fuse --security-opt label=disable --security-opt seccomp=unconfined
-#     (or --privileged); podman run also needs --ulimit nofile=... on hosts whose limits are unset.
-#   - the PR-code sandbox (bubblewrap): works as is without a private /proc; for `bwrap --proc /proc`
-#     add --security-opt unmask=ALL (and --security-opt seccomp=unconfined where seccomp blocks clone/unshare).
-#   - graceful stop: tini is PID 1 and forwards SIGTERM to the server, which finishes its shutdown;
-#     give it time with `podman stop -t 30` / compose `stop_grace_period: 30s`.
+#     in this container): --privileged. (--cap-add SYS_ADMIN --device /dev/fuse lets podman build, but the
+#     added capabilities make bubblewrap refuse to start.)
+#   - the PR-code sandbox (bubblewrap): works with no extra flag without a private /proc; `bwrap --proc /proc`
+#     needs --security-opt unmask=ALL (or --privileged).
+#   - graceful stop: tini is PID 1 and forwards SIGTERM to the server, which gives running deliveries up to
+#     30 s: stop with more than that (`--stop-timeout 45`, `podman stop -t 45`, compose `stop_grace_period`).
 
 ARG BASE_IMAGE=docker.io/library/debian:trixie-slim
 FROM ${BASE_IMAGE}

@@ -171,7 +171,9 @@ def build_server_image(cache: Path | None = None, extra_args: Sequence[str] = ()
             str(PROJECT_ROOT),
             timeout=2400,
         )
-        return BuiltImage(name, engine, time.monotonic() - started, base)
+        build_seconds = time.monotonic() - started
+        engine.podman("image", "prune", "--force", timeout=600)  # earlier builds' untagged images
+        return BuiltImage(name, engine, build_seconds, base)
 
 
 def missing_tools() -> list[str]:
