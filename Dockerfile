@@ -34,9 +34,15 @@ RUN apt-get update \
         nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 
+# The non-root user, with subordinate ids inside the container's own 0-65535 range (nested rootless podman).
+RUN useradd --create-home --uid 1000 --shell /bin/bash podman \
+    && printf 'podman:1:999\npodman:1001:64535\n' > /etc/subuid \
+    && cp /etc/subuid /etc/subgid
+
 # uv, tox, prek, pre-commit and twine at the versions of container/tools-constraints.txt. The checks start
 # them as `uvx tox` / `uvx prek` / `uvx twine`: uvx uses the installed, pinned tool (UV_TOOL_DIR is passed
-# to every subprocess the server starts).
+# to every subprocess the server starts). uvx writes temporary files into UV_TOOL_DIR even to run an
+# installed tool, so the server's user owns it.
 ENV UV_TOOL_DIR=/opt/uv-tools \
     UV_TOOL_BIN_DIR=/usr/local/bin \
     UV_PYTHON_DOWNLOADS=manual \
@@ -47,7 +53,8 @@ RUN python3 -m venv /opt/uv \
     && ln -s /opt/uv/bin/uv /opt/uv/bin/uvx /usr/local/bin/ \
     && for tool in tox prek pre-commit twine; do \
         uv tool install --no-cache --constraints /opt/container/tools-constraints.txt "$tool" || exit 1; \
-    done
+    done \
+    && chown -R podman:podman /opt/uv-tools
 
 # The AI CLIs (claude, gemini) at the versions of container/ai-clis/package-lock.json.
 COPY container/ai-clis/package.json container/ai-clis/package-lock.json /opt/ai-clis/
@@ -57,12 +64,7 @@ RUN cd /opt/ai-clis \
     && npm cache clean --force \
     && claude --version && gemini --version
 
-# The non-root user with subordinate ids inside the container's own 0-65535 range (nested rootless podman),
-# and podman/buildah settings for running inside a container.
-RUN useradd --create-home --uid 1000 --shell /bin/bash podman \
-    && printf 'podman:1:999\npodman:1001:64535\n' > /etc/subuid \
-    && cp /etc/subuid /etc/subgid \
-    && chown -R podman:podman /opt/uv-tools
+# podman/buildah settings for running rootless inside a container.
 COPY container/containers.conf /etc/containers/containers.conf
 COPY --chown=podman:podman container/storage.conf /home/podman/.config/containers/storage.conf
 
