@@ -29,6 +29,9 @@ CAPTURE_KEEP_BYTES = 1024 * 1024
 LOG_CUT_CHARS = 500
 PIPE_DRAIN_SECONDS = 5.0
 CHECK_HOME_DIR_NAME = "check-home"
+# Passed through when set: rootless podman's runtime dir, and where uv keeps installed tools (the container
+# image pins tox, prek and twine there, and `uvx <tool>` uses the installed one).
+PASSED_THROUGH_WHEN_SET = ("XDG_RUNTIME_DIR", "UV_TOOL_DIR")
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,10 @@ def command_environment(
         "CI": "true",
         "TERM": "dumb",
     }
-    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime_dir:
-        env["XDG_RUNTIME_DIR"] = runtime_dir
+    for name in PASSED_THROUGH_WHEN_SET:
+        value = os.environ.get(name)
+        if value:
+            env[name] = value
     for name in passthrough:
         value = os.environ.get(name)
         if value is not None:

@@ -147,11 +147,18 @@ async def test_environment_is_constructed_not_inherited(tmp_path: Path, monkeypa
     assert seen["PATH"] == os.environ["PATH"]
 
 
-def test_runtime_dir_is_passed_through_when_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-    assert command_environment(tmp_path, tmp_path)["XDG_RUNTIME_DIR"] == "/run/user/1000"
-    monkeypatch.delenv("XDG_RUNTIME_DIR")
-    assert "XDG_RUNTIME_DIR" not in command_environment(tmp_path, tmp_path)
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("XDG_RUNTIME_DIR", "/run/user/1000"), ("UV_TOOL_DIR", "/opt/uv-tools")],
+    ids=["podman-runtime-dir", "uv-installed-tools"],
+)
+def test_location_variables_are_passed_through_when_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert command_environment(tmp_path, tmp_path)[name] == value
+    monkeypatch.delenv(name)
+    assert name not in command_environment(tmp_path, tmp_path)
 
 
 @pytest.mark.parametrize(
