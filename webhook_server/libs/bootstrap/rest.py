@@ -25,7 +25,8 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def _next_page(headers: Mapping[str, Any]) -> str | None:
+def next_page_url(headers: Mapping[str, Any]) -> str | None:
+    """The `rel="next"` URL of a `Link` header (page or cursor pagination), or None on the last page."""
     link = next((value for key, value in headers.items() if key.lower() == "link"), None)
     found = _NEXT_LINK.search(link) if link else None
     return found.group(1) if found else None
@@ -64,7 +65,7 @@ def _all_pages(github: Github, url: str, parameters: Mapping[str, Any], item_key
     while next_url is not None:
         headers, data = github.requester.requestJsonAndCheck("GET", next_url, parameters=query)
         items.extend(data[item_key] if item_key else data)
-        next_url = _next_page(headers)
+        next_url = next_page_url(headers)
         query = None  # the `next` link carries the query
     return items
 

@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from webhook_server.libs.autoheal.service import AutoHeal
 from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootstrap
 from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.commands.registry import visible_command_help
@@ -174,6 +175,9 @@ class ServerRuntime:
             resolve_repository=self._resolve_for_job,
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
+        self.auto_heal = AutoHeal(
+            self.current_config, self.services, self.recovery.rerun_check, self.recovery.active_job
+        )
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
         await self.checks.start(other_jobs=self._unfinished_job)
@@ -203,6 +207,8 @@ class ServerRuntime:
             )
         finally:
             self.bootstrapped.set()
+        self._spawn(self.auto_heal.redelivery_loop())  # after bootstrap: the hooks it created are recorded
+        self._spawn(self.auto_heal.reconcile_loop())
 
     async def _bootstrap(self, entries: Sequence[RepositoryEntry]) -> None:
         await bootstrap_repositories(

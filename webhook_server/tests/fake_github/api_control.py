@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from webhook_server.tests.fake_github.api_base import ApiBase
@@ -142,6 +143,15 @@ class ControlMixin(ApiBase):
         """Point a repository hook somewhere else (an unreachable URL makes deliveries fail)."""
         with self.state.lock:
             self._repo(full_name).hooks[hook_id].url = url
+
+    @contextlib.contextmanager
+    def webhooks_muted(self) -> Iterator[None]:
+        """Inside the block, changes (test API or HTTP) send no webhooks and record no deliveries."""
+        self._backend.muted = True
+        try:
+            yield
+        finally:
+            self._backend.muted = False
 
     def refuse_hook_deliveries(self, refused: bool = True) -> None:
         """Answer the hook deliveries API with 403 (a token without the hook scope)."""
