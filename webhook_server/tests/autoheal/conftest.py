@@ -16,6 +16,7 @@ from webhook_server.libs.autoheal import service
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.pacer import PacerLimits
 from webhook_server.libs.pr import closed, merge_check, merge_state
+from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, free_port, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 
@@ -35,6 +36,7 @@ class HealEnv:
     port: int
     process: InProcessServer | None = None
     servers: list[InProcessServer] = field(default_factory=list)
+    running: RunningServer | None = None
 
     @property
     def webhook_url(self) -> str:
@@ -45,12 +47,19 @@ class HealEnv:
         self.servers.append(self.process)
         running = self.process.start()
         running.runtime.evaluations.quiet_seconds = 0.2
+        self.running = running
         return running
+
+    def process_runtime(self) -> ServerRuntime:
+        """The runtime of the running server."""
+        assert self.running is not None
+        return self.running.runtime
 
     def stop(self) -> None:
         assert self.process is not None
         self.process.stop()
         self.process = None
+        self.running = None
 
     def labels(self, number: int) -> set[str]:
         return set(self.fake.labels(REPO, number))
