@@ -8,7 +8,7 @@ effects table. A hook whose deliveries API is refused (403, 404) is reported onc
 
 import logging
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from github import GithubException
 
@@ -16,7 +16,7 @@ from webhook_server.libs.autoheal.hooks import ManagedHook
 from webhook_server.libs.bootstrap.rest import PER_PAGE, next_page_url
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.pipeline.ledger import Ledger
-from webhook_server.libs.rules.redelivery import DeliveryAttempt, redelivery_choices
+from webhook_server.libs.rules.redelivery import DeliveryAttempt, redelivery_choices, window_start
 from webhook_server.utils.metrics import MISSED_DELIVERIES_RECOVERED_TOTAL
 
 LOGGER = logging.getLogger(__name__)
@@ -45,22 +45,30 @@ async def list_attempts(hook: ManagedHook, since: datetime) -> list[DeliveryAtte
 
 
 class Redeliverer:
-    """Scans hooks and asks for redeliveries; remembers which refused hooks were already reported."""
+    """Scans hooks and asks for redeliveries. Remembers, per hook, when its last successful scan started
+    (the next one starts there) and which refused hooks were already reported."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, last_delivery_before_start: datetime | None) -> None:
         self.ledger = ledger
+        self.last_delivery_before_start = last_delivery_before_start
         self._refused: set[str] = set()
+        self._scanned_from: dict[str, datetime] = {}
 
-    async def scan(self, hooks: list[ManagedHook], since: datetime) -> int:
-        """Scan every hook (one failing does not stop the others); returns how many redeliveries were asked for."""
+    async def scan(self, hooks: list[ManagedHook], now: datetime, lookback: timedelta) -> int:
+        """Scan every hook (one failing does not stop the others); returns how many redeliveries were asked
+        for. A hook not scanned yet starts from the newest delivery the ledger held when the server started
+        (the downtime gap begins there; deliveries arriving after the start must not hide it)."""
         requested = 0
         for hook in hooks:
+            since = window_start(now, lookback, self._scanned_from.get(hook.label, self.last_delivery_before_start))
             try:
                 requested += await self.scan_hook(hook, since)
             except GithubException as error:
                 LOGGER.warning(
                     "%s: scanning webhook deliveries failed (%s); retrying next scan", hook.label, error.status
                 )
+            else:
+                self._scanned_from[hook.label] = now
         return requested
 
     async def scan_hook(self, hook: ManagedHook, since: datetime) -> int:

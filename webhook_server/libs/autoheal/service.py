@@ -18,7 +18,6 @@ from webhook_server.libs.bootstrap.model import ActiveJobCheck, RerunCheck
 from webhook_server.libs.config import ServerConfig
 from webhook_server.libs.config.auto_heal import auto_heal_config
 from webhook_server.libs.pipeline.services import ServerServices
-from webhook_server.libs.rules.redelivery import window_start
 
 LOGGER = logging.getLogger(__name__)
 
@@ -35,39 +34,34 @@ class AutoHeal:
         services: ServerServices,
         rerun_check: RerunCheck,
         active_job: ActiveJobCheck,
+        last_delivery_before_start: datetime | None,
     ) -> None:
         self._config = config
         self.services = services
-        self.redeliverer = Redeliverer(services.ledger)
+        self.redeliverer = Redeliverer(services.ledger, last_delivery_before_start)
         self.reconciler = Reconciler(config, services, rerun_check, active_job)
         self.scans = 0
         self.reconciliations = 0
         self._gap = asyncio.Event()
 
-    async def scan_once(self, last_seen: datetime | None) -> int:
-        """One scan of every managed hook since `last_seen` (bounded by the look-back)."""
+    async def scan_once(self) -> int:
+        """One scan of every managed hook (each since its previous scan, bounded by the look-back)."""
         config = self._config()
-        settings = auto_heal_config(config)
-        since = window_start(datetime.now(UTC), settings.lookback, last_seen)
         hooks = await managed_hooks(config, self.services.access)
-        requested = await self.redeliverer.scan(hooks, since)
+        requested = await self.redeliverer.scan(hooks, datetime.now(UTC), auto_heal_config(config).lookback)
         if requested:
             self._gap.set()
         return requested
 
     async def redelivery_loop(self) -> None:
-        """Startup scan from the newest delivery the ledger saw, then one scan per interval."""
-        last_seen = await self.services.ledger.latest_received_at()
+        """A scan at startup (from the newest delivery the ledger held at start), then one per interval."""
         while True:
             settings = auto_heal_config(self._config())
-            started = datetime.now(UTC)
             if settings.redeliver:
                 try:
-                    await self.scan_once(last_seen)
+                    await self.scan_once()
                 except Exception:  # a failed round is retried on the next one
                     LOGGER.exception("Missed-delivery scan failed")
-                else:
-                    last_seen = started
             self.scans += 1
             await asyncio.sleep(settings.interval.total_seconds())
 

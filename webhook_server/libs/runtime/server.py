@@ -150,6 +150,7 @@ class ServerRuntime:
             await self.ip_allowlist.load()
             self._spawn(self.ip_allowlist.refresh_forever())
         self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
+        self.last_delivery_before_start = await self.ledger.latest_received_at()  # queued before any intake record
         self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
         self.evaluations = MergeEvaluations(self.dispatcher)
         self.services = ServerServices(
@@ -176,7 +177,11 @@ class ServerRuntime:
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
         self.auto_heal = AutoHeal(
-            self.current_config, self.services, self.recovery.rerun_check, self.recovery.active_job
+            self.current_config,
+            self.services,
+            self.recovery.rerun_check,
+            self.recovery.active_job,
+            self.last_delivery_before_start,
         )
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors

@@ -43,8 +43,7 @@ async def test_deliveries_missed_while_down_are_redelivered_and_processed_once(
     await quiet(fake)
 
     for delivery in missed:
-        row = read_delivery(env.data_dir, delivery.guid)
-        assert row is not None, delivery.event
+        row = await server.wait_finished(delivery.guid, timeout=60)
         assert (row.status, row.attempts) == ("succeeded", 0), "recorded once, processed once"
     redelivered = Counter(delivery.guid for delivery in fake.deliveries() if delivery.redelivery)
     assert set(redelivered) == {delivery.guid for delivery in missed}
