@@ -114,10 +114,15 @@ class Redeliverer:
             LOGGER.debug("%s: webhook deliveries still refused (%s)", hook.label, error.status)
             return
         self._refused.add(hook.label)
+        hint = (
+            "the token needs the admin:repo_hook scope (fine-grained: Webhooks read and write)"
+            if error.status == 403
+            else "the hook is gone or not visible to this token; the next bootstrap recreates it"
+        )
         LOGGER.warning(
             "%s: GitHub refused to list webhook deliveries (%s); deliveries missed while the server was down "
-            "are not recovered for this hook. The token needs the admin:repo_hook scope (fine-grained: "
-            "Webhooks read and write); a GitHub App needs no extra permission for its own hook.",
+            "are not recovered for this hook: %s",
             hook.label,
             error.status,
+            hint,
         )
