@@ -8,6 +8,7 @@ fails is logged and the next one runs as planned.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -42,6 +43,7 @@ class AutoHeal:
         self.reconciler = Reconciler(config, services, rerun_check, active_job)
         self.scans = 0
         self.reconciliations = 0
+        self.last_round_seconds = 0.0
         self._gap = asyncio.Event()
 
     async def scan_once(self) -> int:
@@ -79,10 +81,16 @@ class AutoHeal:
     async def reconcile_loop(self) -> None:
         while True:
             await self._wait_for_round()
+            started = time.monotonic()
             try:
                 corrected = await self.reconciler.reconcile_all()
             except Exception:  # a failed round is retried on the next one
                 LOGGER.exception("Drift reconciliation failed")
             else:
-                LOGGER.info("Drift reconciliation done: %d pull requests corrected", corrected)
+                self.last_round_seconds = time.monotonic() - started
+                LOGGER.info(
+                    "Drift reconciliation done in %.1f s: %d pull requests corrected",
+                    self.last_round_seconds,
+                    corrected,
+                )
             self.reconciliations += 1
