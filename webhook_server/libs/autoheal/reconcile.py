@@ -102,7 +102,15 @@ class Reconciler:
         return corrected
 
     async def _pull(self, delivery: Delivery) -> bool:
-        """One PR, each part isolated; True when anything was written."""
+        """One PR; a failure is logged and the next PR goes on. True when anything was written."""
+        try:
+            return await self._reconcile_pull(delivery)
+        except Exception:  # isolation boundary: one PR never stops the others
+            LOGGER.exception("%s: reconciling %s failed", delivery.repository_full_name, delivery.ordering_key)
+            return False
+
+    async def _reconcile_pull(self, delivery: Delivery) -> bool:
+        """Each part isolated; a PR merged or closed since it was listed is left alone."""
         full_name = delivery.repository_full_name
         ctx = DeliveryContext(
             hook_id=delivery.delivery_id,
@@ -115,6 +123,8 @@ class Reconciler:
         if (await webhook.resolve(RECONCILE_HANDLER)).skipped:
             return False
         pull = await pull_snapshot(webhook)
+        if pull.merged or pull.state != "open":
+            return False
         labels = LabelService.reset(webhook, pull.labels)
         wrote = False
         parts: dict[str, Callable[[], Awaitable[bool]]] = {
