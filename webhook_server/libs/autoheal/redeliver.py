@@ -57,33 +57,26 @@ class Redeliverer:
     async def scan(self, hooks: list[ManagedHook], now: datetime, lookback: timedelta) -> int:
         """Scan every hook (one failing does not stop the others); returns how many redeliveries were asked
         for. A hook not scanned yet starts from the newest delivery the ledger held when the server started
-        (the downtime gap begins there; deliveries arriving after the start must not hide it)."""
+        (the downtime gap begins there; deliveries arriving after the start must not hide it). A hook whose
+        listing failed keeps its window start, so the next scan covers the time again."""
         requested = 0
         for hook in hooks:
             since = window_start(now, lookback, self._scanned_from.get(hook.label, self.last_delivery_before_start))
             try:
-                requested += await self.scan_hook(hook, since)
+                attempts = await list_attempts(hook, since)
             except GithubException as error:
-                LOGGER.warning(
-                    "%s: scanning webhook deliveries failed (%s); retrying next scan", hook.label, error.status
-                )
-            else:
-                self._scanned_from[hook.label] = now
+                self._listing_failed(hook, error)
+                continue
+            self._scanned_from[hook.label] = now
+            if hook.label in self._refused:
+                self._refused.discard(hook.label)
+                LOGGER.info("%s: webhook deliveries can be listed again; missed deliveries are recovered", hook.label)
+            requested += await self.redeliver_missed(hook, attempts)
         return requested
 
-    async def scan_hook(self, hook: ManagedHook, since: datetime) -> int:
-        try:
-            attempts = await list_attempts(hook, since)
-        except GithubException as error:
-            if error.status not in REFUSED_STATUSES:
-                raise
-            self._report_refused(hook, error)
-            return 0
-        if hook.label in self._refused:
-            self._refused.discard(hook.label)
-            LOGGER.info("%s: webhook deliveries can be listed again; missed deliveries are recovered", hook.label)
-        chosen = await self._choices(attempts)
-        asked = [attempt for attempt in chosen if await self._request(hook, attempt)]
+    async def redeliver_missed(self, hook: ManagedHook, attempts: list[DeliveryAttempt]) -> int:
+        """Ask for the chosen redeliveries of one hook; log them per repository (or App)."""
+        asked = [attempt for attempt in await self._choices(attempts) if await self._request(hook, attempt)]
         if asked:
             events = Counter(
                 f"{attempt.event}.{attempt.action}" if attempt.action else attempt.event for attempt in asked
@@ -109,7 +102,11 @@ class Redeliverer:
         MISSED_DELIVERIES_RECOVERED_TOTAL.labels(hook=hook.kind).inc()
         return True
 
-    def _report_refused(self, hook: ManagedHook, error: GithubException) -> None:
+    def _listing_failed(self, hook: ManagedHook, error: GithubException) -> None:
+        """A refusal (403, 404) is reported once per hook; other failures are retried next scan."""
+        if error.status not in REFUSED_STATUSES:
+            LOGGER.warning("%s: listing webhook deliveries failed (%s); retrying next scan", hook.label, error.status)
+            return
         if hook.label in self._refused:
             LOGGER.debug("%s: webhook deliveries still refused (%s)", hook.label, error.status)
             return

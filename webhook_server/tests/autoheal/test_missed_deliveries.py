@@ -74,4 +74,14 @@ async def test_a_refused_deliveries_api_warns_once_per_hook(
     assert all(record.levelno == logging.WARNING for record in refusals)
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     listed = env.fake.calls("GET", f"/repos/{REPO}/hooks/")
-    assert len(listed) >= 4, "each scan tries again (quietly), so a granted scope is picked up"
+    assert len(listed) >= 4, "each scan tries again (quietly)"
+
+    [hook] = env.fake.hooks(REPO)
+    env.fake.set_hook_url(REPO, hook["id"], "http://127.0.0.1:1/webhook_server")  # this event is lost
+    number = env.fake.open_pr(REPO, head="lost", title="feat: lost", files={"l.py": "x\n"}, author=AUTHOR)
+    env.fake.wait_for_deliveries_sent()
+    env.fake.set_hook_url(REPO, hook["id"], env.webhook_url)
+    env.fake.refuse_hook_deliveries(False)  # the scope is granted
+
+    await until(lambda: "size/XS" in env.labels(number), what="the lost event recovered once the API answers")
+    assert any("can be listed again" in record.getMessage() for record in caplog.records)
