@@ -112,6 +112,18 @@ CONFIG_RELOADS_TOTAL = Counter(
     ["result"],
     registry=METRICS_REGISTRY,
 )
+# Auto-heal (issue 18): redeliveries requested for missed deliveries, and drift corrections on open PRs.
+MISSED_DELIVERIES_RECOVERED_TOTAL = Counter(
+    "webhook_server_missed_deliveries_recovered_total",
+    "Missed deliveries GitHub was asked to send again, by hook kind (repository or app).",
+    ["hook"],
+    registry=METRICS_REGISTRY,
+)
+DRIFT_CORRECTIONS_TOTAL = Counter(
+    "webhook_server_drift_corrections_total",
+    "Open pull requests whose derived state (labels, checks) a reconciliation corrected.",
+    registry=METRICS_REGISTRY,
+)
 
 _SCRAPE_REFRESHERS: list[Callable[[], None]] = []
 

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 from github import Auth, Github, GithubIntegration, UnknownObjectException
+from github.Requester import Requester
 
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.clients import make_github
@@ -63,6 +64,11 @@ class GithubApp:
         self._tokens: dict[int, _InstallationToken] = {}
         self._bot_login: str | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def jwt_requester(self) -> Requester:
+        """The requester that authenticates as the App itself (JWT), for `/app/...` endpoints."""
+        return self._integration.requester
 
     async def installation_id(self, full_name: str) -> int:
         cached = self._installation_ids.get(full_name)

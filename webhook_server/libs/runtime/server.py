@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from webhook_server.libs.autoheal.service import AutoHeal
 from webhook_server.libs.bootstrap import bootstrap_repositories, startup_bootstrap
 from webhook_server.libs.checks.service import CheckService
 from webhook_server.libs.commands.registry import visible_command_help
@@ -173,6 +174,7 @@ class ServerRuntime:
             await self.ip_allowlist.load()
             self._spawn(self.ip_allowlist.refresh_forever())
         self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
+        self.last_delivery_before_start = await self.ledger.latest_received_at()  # queued before any intake record
         self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
         self.evaluations = MergeEvaluations(self.dispatcher)
         self.services = ServerServices(
@@ -203,6 +205,13 @@ class ServerRuntime:
             resolve_repository=self._resolve_for_job,
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
+        self.auto_heal = AutoHeal(
+            self.current_config,
+            self.services,
+            self.recovery.rerun_check,
+            self.recovery.active_job,
+            self.last_delivery_before_start,
+        )
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
         await self.checks.start(other_jobs=self._unfinished_job)
@@ -232,6 +241,8 @@ class ServerRuntime:
             )
         finally:
             self.bootstrapped.set()
+        self._spawn(self.auto_heal.redelivery_loop())  # after bootstrap: the hooks it created are recorded
+        self._spawn(self.auto_heal.reconcile_loop())
 
     async def _bootstrap(self, entries: Sequence[RepositoryEntry]) -> None:
         await bootstrap_repositories(

@@ -15,6 +15,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app",),
     ("web",),
     ("libs.runtime",),
+    ("libs.autoheal",),
     ("libs.handlers",),
     ("libs.commands",),
     ("libs.release",),

@@ -136,11 +136,12 @@ class InProcessServer:
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
     loop: Literal["auto", "asyncio", "uvloop"] = "auto"  # "auto": uvloop when installed, as in production
+    port: int | None = None  # None: a free port per start; fixed: a restart keeps the URL (webhook-ip)
 
     def start(self) -> RunningServer:
         config = load_config(self.data_dir)
         app = create_app(config)
-        port = free_port()
+        port = self.port or free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(
                 app, host="127.0.0.1", port=port, log_config=None, lifespan="on", access_log=False, loop=self.loop

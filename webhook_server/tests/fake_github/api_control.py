@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from webhook_server.tests.fake_github.api_base import ApiBase
@@ -128,6 +129,34 @@ class ControlMixin(ApiBase):
             hook = Hook(id=self.state.next_id(), url=url, secret=secret, events=list(events), active=active)
             repo.hooks[hook.id] = hook
             return hook.id
+
+    def set_app_hook(
+        self, url: str, secret: str | None = None, events: Iterable[str] = ("*",), *, active: bool = True
+    ) -> int:
+        """Configure the App's webhook: it receives the events of every repository the App is installed on."""
+        with self.state.lock:
+            hook = Hook(id=self.state.next_id(), url=url, secret=secret, events=list(events), active=active)
+            self.state.app_hook = hook
+            return hook.id
+
+    def set_hook_url(self, full_name: str, hook_id: int, url: str) -> None:
+        """Point a repository hook somewhere else (an unreachable URL makes deliveries fail)."""
+        with self.state.lock:
+            self._repo(full_name).hooks[hook_id].url = url
+
+    @contextlib.contextmanager
+    def webhooks_muted(self) -> Iterator[None]:
+        """Inside the block, changes (test API or HTTP) send no webhooks and record no deliveries."""
+        self._backend.muted = True
+        try:
+            yield
+        finally:
+            self._backend.muted = False
+
+    def refuse_hook_deliveries(self, refused: bool = True) -> None:
+        """Answer the hook deliveries API with 403 (a token without the hook scope)."""
+        with self.state.lock:
+            self.state.hook_deliveries_refused = refused
 
     def deliveries(
         self, event: str | None = None, *, action: str | None = None, full_name: str | None = None

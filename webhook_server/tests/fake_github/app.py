@@ -21,6 +21,7 @@ from webhook_server.tests.fake_github import (
     routes_app,
     routes_branches,
     routes_checks,
+    routes_deliveries,
     routes_git,
     routes_issues,
     routes_pulls,
@@ -39,6 +40,7 @@ ROUTES: list[ApiRoute] = [
     *routes_issues.TABLE.routes,
     *routes_pulls.TABLE.routes,
     *routes_checks.TABLE.routes,
+    *routes_deliveries.TABLE.routes,
 ]
 UNCOUNTED_PATHS = ("/rate_limit",)
 

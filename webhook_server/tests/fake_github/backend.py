@@ -46,6 +46,7 @@ class Backend:
         self.request_log = RequestLog()
         self.emitter = WebhookEmitter()
         self.generation = 0
+        self.muted = False  # True: changes send no webhooks (drift GitHub never reports)
         self.state = self._fresh_state()
 
     @property
@@ -59,6 +60,7 @@ class Backend:
             self.generation += 1
             self.state = self._fresh_state()
         self.faults.clear()
+        self.muted = False
         self.request_log.clear()
         self.emitter.reset()
         shutil.rmtree(old_root, ignore_errors=True)
@@ -67,11 +69,26 @@ class Backend:
         self.emitter.close()
         shutil.rmtree(self.git_root, ignore_errors=True)
 
+    def _app_hook_wants(self, repo: Repo, event: str) -> bool:
+        hook = self.state.app_hook
+        return hook is not None and repo.installation_id is not None and hook.wants(event)
+
+    def wants(self, repo: Repo, event: str) -> bool:
+        """Whether any hook would receive `event` of `repo` (the App's hook when the App is installed)."""
+        if self.muted:
+            return False
+        return any(hook.wants(event) for hook in repo.hooks.values()) or self._app_hook_wants(repo, event)
+
     def emit(self, repo: Repo, event: str, payload: dict[str, Any]) -> None:
-        """Send `payload` to every active hook of `repo` subscribed to `event`."""
+        """Send `payload` to every active hook of `repo` subscribed to `event`, and to the App's hook."""
+        if self.muted:
+            return
         for hook in list(repo.hooks.values()):
             if hook.wants(event):
                 self.emitter.enqueue(hook, event, payload, repo.full_name, repo.id)
+        app_hook = self.state.app_hook
+        if app_hook is not None and self._app_hook_wants(repo, event):
+            self.emitter.enqueue(app_hook, event, payload, repo.full_name, self.state.app.id, target_type="integration")
 
     def installation_lite(self, repo: Repo) -> dict[str, Any] | None:
         if repo.installation_id is None:

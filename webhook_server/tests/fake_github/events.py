@@ -63,7 +63,7 @@ def _organization_json(backend: Backend, org: User) -> JSON:
 
 def send(backend: Backend, repo: Repo, event: str, sender: User, fields: JSON) -> None:
     """Complete `fields` with repository, sender, installation and organisation, then emit."""
-    if not any(hook.wants(event) for hook in repo.hooks.values()):
+    if not backend.wants(repo, event):
         return
     payload: JSON = dict(fields)
     payload["repository"] = repo_json(backend.state, repo)
@@ -77,7 +77,7 @@ def send(backend: Backend, repo: Repo, event: str, sender: User, fields: JSON) -
 
 
 def pull_request_event(backend: Backend, repo: Repo, issue: Issue, action: str, sender: User, **extra: Any) -> None:
-    if not any(hook.wants("pull_request") for hook in repo.hooks.values()):
+    if not backend.wants(repo, "pull_request"):
         return
     fields: JSON = {"action": action, "number": issue.number}
     fields.update(extra)
@@ -183,7 +183,7 @@ def _push_commit(backend: Backend, repo: Repo, info: CommitInfo) -> JSON:
 
 
 def push_event(backend: Backend, repo: Repo, ref: str, before: str, after: str, *, pusher: User) -> None:
-    if not any(hook.wants("push") for hook in repo.hooks.values()):
+    if not backend.wants(repo, "push"):
         return
     deleted = after == ZERO_SHA
     created = before == ZERO_SHA

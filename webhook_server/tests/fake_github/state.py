@@ -295,6 +295,8 @@ class State:
     token_limits: dict[str, int] = field(default_factory=dict)
     packages: dict[tuple[str, str], list[PackageVersion]] = field(default_factory=dict)
     suites: dict[tuple[int, str], int] = field(default_factory=dict)
+    app_hook: Hook | None = None  # the GitHub App's webhook (receives events of installed repositories)
+    hook_deliveries_refused: bool = False  # the deliveries API answers 403 (a PAT without the hook scope)
 
     def next_id(self) -> int:
         return next(self.ids)

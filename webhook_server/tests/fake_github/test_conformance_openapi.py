@@ -79,6 +79,17 @@ class World:
         self.ids["org_version"] = fake.add_package_version("octo-org", "hello", ["pr-1"])
         fake.create_user("alice")
         self.ids["user_version"] = fake.add_package_version("alice", "tool", ["latest"])
+        self._failed_deliveries(fake)
+
+    def _failed_deliveries(self, fake: FakeGitHub) -> None:
+        """A repository hook and the App's hook whose targets refuse connections, each with a failed delivery."""
+        self.ids["delivery_hook"] = fake.register_hook(REPO, url="http://127.0.0.1:1/unreachable")
+        app_hook = fake.set_app_hook("http://127.0.0.1:1/unreachable-app")
+        fake.comment(REPO, self.ids["issue"], "a comment", author="bob")
+        fake.wait_for_deliveries_sent()
+        sent = fake.deliveries("issue_comment")
+        self.ids["delivery"] = next(item.id for item in sent if item.hook_id == self.ids["delivery_hook"])
+        self.ids["app_delivery"] = next(item.id for item in sent if item.hook_id == app_hook)
 
     def remember(self, case: Case, body: Any) -> None:
         """Keep ids that later cases refer to."""

@@ -1,9 +1,14 @@
-"""Webhook emission: signed deliveries posted by a background thread, in order, like GitHub's Hookshot."""
+"""Webhook emission: signed deliveries posted by a background thread, in order, like GitHub's Hookshot.
+
+Every attempt is recorded like GitHub's hook deliveries (id, guid, status, redelivery), so the
+deliveries API can list them and ask for a redelivery (same guid and body, a new attempt id).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import queue
 import threading
@@ -38,11 +43,36 @@ class Delivery:
     body: bytes
     headers: dict[str, str]
     generation: int
+    id: int = 0
+    redelivery: bool = False
+    target_type: str = "repository"  # repository | integration (the App's hook)
+    installation_id: int | None = None
+    repository_id: int | None = None
+    created_at: float = field(default_factory=time.time)
+    duration: float = 0.0
     status_code: int | None = None
     response_body: str | None = None
     error: str | None = None
     sent_at: float | None = None
     sent: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def attempted(self) -> bool:
+        """Posted (answered or failed); deliveries of recording-only hooks never are."""
+        return self.sent_at is not None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def status(self) -> str:
+        """GitHub's `status` text of the attempt."""
+        if self.succeeded:
+            return "OK"
+        if self.status_code is None:
+            return "failed to connect to host" if self.attempted else "pending"
+        return f"Invalid HTTP Response: {self.status_code}"
 
 
 class WebhookEmitter:
@@ -53,11 +83,21 @@ class WebhookEmitter:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._generation = 0
+        self._ids = itertools.count(1)
         self._client = httpx.Client(timeout=30.0)
         self._thread = threading.Thread(target=self._run, name="fake-github-webhooks", daemon=True)
         self._thread.start()
 
-    def enqueue(self, hook: Hook, event: str, payload: dict[str, Any], repository: str, target_id: int) -> Delivery:
+    def enqueue(
+        self,
+        hook: Hook,
+        event: str,
+        payload: dict[str, Any],
+        repository: str,
+        target_id: int,
+        *,
+        target_type: str = "repository",
+    ) -> Delivery:
         body = json.dumps(payload).encode()
         guid = str(uuid.uuid4())
         headers = {
@@ -67,7 +107,7 @@ class WebhookEmitter:
             "X-GitHub-Delivery": guid,
             "X-GitHub-Hook-ID": str(hook.id),
             "X-GitHub-Hook-Installation-Target-ID": str(target_id),
-            "X-GitHub-Hook-Installation-Target-Type": "repository",
+            "X-GitHub-Hook-Installation-Target-Type": target_type,
         }
         if hook.secret:
             headers["X-Hub-Signature"] = "sha1=" + hmac.new(hook.secret.encode(), body, hashlib.sha1).hexdigest()
@@ -84,6 +124,34 @@ class WebhookEmitter:
                 body=body,
                 headers=headers,
                 generation=self._generation,
+                id=next(self._ids),
+                target_type=target_type,
+                installation_id=(payload.get("installation") or {}).get("id"),
+                repository_id=(payload.get("repository") or {}).get("id"),
+            )
+            self._deliveries.append(delivery)
+        self._queue.put(delivery)
+        return delivery
+
+    def redeliver(self, original: Delivery, url: str) -> Delivery:
+        """A new attempt of `original` to `url` (the hook's current URL): same guid, headers and body."""
+        with self._lock:
+            delivery = Delivery(
+                guid=original.guid,
+                hook_id=original.hook_id,
+                url=url,
+                event=original.event,
+                action=original.action,
+                repository=original.repository,
+                payload=original.payload,
+                body=original.body,
+                headers=dict(original.headers),
+                generation=self._generation,
+                id=next(self._ids),
+                redelivery=True,
+                target_type=original.target_type,
+                installation_id=original.installation_id,
+                repository_id=original.repository_id,
             )
             self._deliveries.append(delivery)
         self._queue.put(delivery)
@@ -123,6 +191,7 @@ class WebhookEmitter:
             delivery.sent.set()
 
     def _post(self, delivery: Delivery) -> None:
+        started = time.monotonic()
         try:
             response = self._client.post(delivery.url, content=delivery.body, headers=delivery.headers)
         except httpx.HTTPError as error:
@@ -130,4 +199,5 @@ class WebhookEmitter:
         else:
             delivery.status_code = response.status_code
             delivery.response_body = response.text
+        delivery.duration = round(time.monotonic() - started, 3)
         delivery.sent_at = time.time()

@@ -175,3 +175,19 @@ async def test_housekeeping_prunes_periodically_until_cancelled(ledger: Ledger) 
         housekeeping.cancel()
         with pytest.raises(asyncio.CancelledError):
             await housekeeping
+
+
+async def test_latest_received_at_and_knows_delivery_answer_for_any_state(ledger: Ledger) -> None:
+    assert await ledger.latest_received_at() is None
+    assert not await ledger.knows_delivery("first")
+    before = datetime.now(UTC)
+    await record_delivery(ledger, "first")
+    await ledger.mark_running("first")
+    await ledger.mark_finished("first", succeeded=False, outcome="failed", error="boom")
+
+    latest = await ledger.latest_received_at()
+
+    assert latest is not None
+    assert latest >= before
+    assert await ledger.knows_delivery("first"), "a failed delivery is still known"
+    assert not await ledger.knows_delivery("second")

@@ -176,6 +176,14 @@ class Ledger:
         received_at = await self._run(deliveries.oldest_queued_received_at)
         return None if received_at is None else (datetime.now(UTC) - received_at).total_seconds()
 
+    async def latest_received_at(self) -> datetime | None:
+        """When the newest delivery the ledger holds arrived (`None` for an empty ledger)."""
+        return await self._run(deliveries.latest_received_at)
+
+    async def knows_delivery(self, delivery_id: str) -> bool:
+        """Whether a delivery with this id was recorded (in any state)."""
+        return await self.status_of(delivery_id) is not None
+
     # effects and owned check runs
 
     async def effect_get(self, key: str) -> str | None:

@@ -177,6 +177,12 @@ def oldest_queued_received_at(connection: sqlite3.Connection) -> datetime | None
     return from_text(text)
 
 
+def latest_received_at(connection: sqlite3.Connection) -> datetime | None:
+    """Arrival time of the newest delivery the ledger holds, if any."""
+    text: str | None = connection.execute("SELECT MAX(received_at) FROM deliveries").fetchone()[0]
+    return from_text(text)
+
+
 def prune_finished(connection: sqlite3.Connection, completed_before: datetime) -> int:
     """Delete finished deliveries completed before the cutoff; returns how many rows went."""
     with transaction(connection):
