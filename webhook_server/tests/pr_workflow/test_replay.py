@@ -93,6 +93,7 @@ async def test_dry_run_of_a_stored_delivery_id_changes_nothing(make_env: EnvFact
 
     assert code == 0, stderr
     assert f"Replay of delivery {stored_id} (pull_request)" in stdout
+    assert "Result: succeeded (success)" in stdout
     assert repository_writes(env.fake, writes_before) == []
     assert len([c for c in env.fake.comments(env.repo, number) if "Available Commands" in c["body"]]) == 1
 
