@@ -23,6 +23,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SUMMARY_LIMIT = 160
 FIRST_FAKE_ID = 900_000_000
 # Creating an App installation token changes nothing in a repository; a dry run needs the token for its reads.
+_USER_LISTS = {"assignees": "assignees", "reviewers": "requested_reviewers"}
 _NOT_A_WRITE = re.compile(r"/app/installations/\d+/access_tokens$")
 
 
@@ -132,6 +133,9 @@ def _rest_answer(fake_id: int, method: str, path: str, body: Any) -> Any:
         names = body.get("labels", []) if isinstance(body, dict) else (body or [])
         return [{"name": name, "color": "ededed"} for name in names]
     echoed = dict(body) if isinstance(body, dict) else {}
+    for sent_key, answer_key in _USER_LISTS.items():  # GitHub answers logins as user objects
+        if isinstance(echoed.get(sent_key), list):
+            echoed[answer_key] = [{"login": login} for login in echoed[sent_key]]
     return {
         **echoed,
         "id": fake_id,

@@ -75,7 +75,7 @@ async def test_dry_run_prints_the_live_writes_and_sends_none(make_env: EnvFactor
     assert env.fake.labels(env.repo, number) == []
     dry_writes = printed_writes(stdout)
     assert any(call.startswith(f"POST /repos/{env.repo}/issues/{number}/comments") for call in dry_writes)
-    assert "Result: succeeded" in stdout
+    assert "Result: succeeded (success)" in stdout
 
     live_start = len(env.fake.calls(writes_only=True))
     row = await env.forward("pull_request", "opened")
@@ -93,6 +93,7 @@ async def test_dry_run_of_a_stored_delivery_id_changes_nothing(make_env: EnvFact
 
     assert code == 0, stderr
     assert f"Replay of delivery {stored_id} (pull_request)" in stdout
+    assert "Result: succeeded (success)" in stdout
     assert repository_writes(env.fake, writes_before) == []
     assert len([c for c in env.fake.comments(env.repo, number) if "Available Commands" in c["body"]]) == 1
 

@@ -78,6 +78,16 @@ def test_created_objects_get_ids_and_echo_the_body(recorder: dry_run.WriteRecord
     assert answer.body["id"] >= dry_run.FIRST_FAKE_ID
 
 
+def test_assignees_and_reviewers_are_answered_as_users(recorder: dry_run.WriteRecorder) -> None:
+    assigned = dry_run.intercept_http_write("POST", "/repos/o/r/issues/1/assignees", '{"assignees": ["dave"]}')
+    requested = dry_run.intercept_http_write("POST", "/repos/o/r/pulls/1/requested_reviewers", '{"reviewers": ["bob"]}')
+
+    assert assigned is not None
+    assert requested is not None
+    assert assigned.body["assignees"] == [{"login": "dave"}]
+    assert requested.body["requested_reviewers"] == [{"login": "bob"}]
+
+
 def test_mutation_answer_names_the_mutation_field(recorder: dry_run.WriteRecorder) -> None:
     answer = dry_run.intercept_http_write("POST", "/graphql", json.dumps(MUTATION))
 
