@@ -19,6 +19,7 @@ from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_
 from webhook_server.libs.github.repository_context import LocalConfig, RepositoryContext
 from webhook_server.libs.pipeline.delivery import Delivery
 from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.rules.payload_shape import malformed_field
 from webhook_server.utils.context import DeliveryContext
 
 LOGGER = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class PipelineOutcome:
 
 
 PROCESSED = PipelineOutcome("processed")
+MALFORMED = "skipped:malformed"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ class GithubWebhook:
         """Run the resolution stages in order; return why the delivery stops, or PROCESSED when
         `handler_name` (recorded on the routing step) should process it."""
         async with self.ctx.step("webhook_routing", event_type=self.event) as step:
+            problem = malformed_field(self.event, self.payload)
+            if problem is not None:
+                step.data["skipped"], step.data["malformed"] = MALFORMED, problem
+                LOGGER.warning("Skipping malformed %s delivery: field %s", self.event, problem)
+                return PipelineOutcome(MALFORMED)
             reason = early_exit(self.event, self.payload)
             if reason is None:
                 await self._resolve_repository()
