@@ -5,6 +5,7 @@ user, posts GitHub's `issue_comment` delivery to the server and reads back the f
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -101,6 +102,11 @@ def create_repository(fake: FakeGitHub, full_name: str) -> None:
     fake.register_hook(full_name, url="", events=["issue_comment"])
 
 
+def visible_text(body: str) -> str:
+    """A reply as rendered: without the hidden reply marker that `reply_once` appends."""
+    return re.sub(r"\n\n<!-- webhook-server-reply: [^>]* -->$", "", body)
+
+
 @dataclass
 class CommentOutcome:
     """What the fake shows after the server processed one comment."""
@@ -165,7 +171,11 @@ class CommandWorld:
 
     def outcome(self, repo: str, number: int, comment_id: int, delivery_id: str, row: DeliveryRow) -> CommentOutcome:
         comments = self.fake.comments(repo, number)
-        replies = [item["body"] for item in comments if item["id"] > comment_id and item["user"]["login"] == API_USER]
+        replies = [
+            visible_text(item["body"])
+            for item in comments
+            if item["id"] > comment_id and item["user"]["login"] == API_USER
+        ]
         reactions = [item["content"] for item in self.fake.reactions(repo, comment_id)]
         return CommentOutcome(
             comment_id=comment_id,
