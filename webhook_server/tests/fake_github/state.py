@@ -295,6 +295,11 @@ class State:
     token_limits: dict[str, int] = field(default_factory=dict)
     packages: dict[tuple[str, str], list[PackageVersion]] = field(default_factory=dict)
     suites: dict[tuple[int, str], int] = field(default_factory=dict)
+    web_url: str = ""  # web and git base when it differs from the API base (GitHub Enterprise: no /api/v3)
+
+    @property
+    def web_base(self) -> str:
+        return self.web_url or self.base_url
 
     def next_id(self) -> int:
         return next(self.ids)
