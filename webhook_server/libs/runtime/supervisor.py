@@ -16,14 +16,17 @@ TaskFactory = Callable[[], Coroutine[Any, Any, None]]
 class _Lifelong:
     factory: TaskFactory
     restarts: int = 0
+    started_at: float = 0.0
 
 
 class TaskSupervisor:
     """Spawns named background tasks and watches how they end."""
 
-    def __init__(self, *, restart_delay: float = 1.0, max_restarts: int = 5) -> None:
+    def __init__(self, *, restart_delay: float = 1.0, max_restarts: int = 5, stable_after: float = 300.0) -> None:
+        """`max_restarts` in a row: a run that lasted `stable_after` seconds starts the count again."""
         self.restart_delay = restart_delay
         self.max_restarts = max_restarts
+        self.stable_after = stable_after
         self._tasks: set[asyncio.Task[None]] = set()
         self._lifelong: dict[str, _Lifelong] = {}
         self._degraded: dict[str, str] = {}
@@ -35,7 +38,7 @@ class TaskSupervisor:
 
     def spawn_lifelong(self, name: str, factory: TaskFactory) -> None:
         """Run `factory()` for the server's life: any end but cancellation is logged and restarted."""
-        self._lifelong[name] = _Lifelong(factory)
+        self._lifelong[name] = _Lifelong(factory, started_at=asyncio.get_running_loop().time())
         self._start(name, factory(), lifelong=True)
 
     def degraded(self) -> dict[str, str]:
@@ -62,6 +65,8 @@ class TaskSupervisor:
 
     def _restart_later(self, name: str, reason: str) -> None:
         record = self._lifelong[name]
+        if asyncio.get_running_loop().time() - record.started_at >= self.stable_after:
+            record.restarts = 0
         if record.restarts >= self.max_restarts:
             LOGGER.critical(
                 "Background task %s is not restarted again (%d restarts): %s", name, record.restarts, reason
@@ -76,7 +81,9 @@ class TaskSupervisor:
 
     def _restart(self, name: str) -> None:
         if not self._stopping:
-            self._start(name, self._lifelong[name].factory(), lifelong=True)
+            record = self._lifelong[name]
+            record.started_at = asyncio.get_running_loop().time()
+            self._start(name, record.factory(), lifelong=True)
 
     async def cancel_all(self) -> None:
         """Cancel every task and wait for them (at shutdown)."""

@@ -12,12 +12,15 @@ from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.tests.e2e.harness import RunningServer
 
 
-def _spawn_lifelong(runtime: ServerRuntime, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+def _spawn_lifelong(
+    runtime: ServerRuntime, name: str, factory: Callable[[], Coroutine[Any, Any, None]], stable_after: float = 300.0
+) -> None:
     spawned = threading.Event()
 
     def spawn() -> None:
         runtime.supervisor.restart_delay = 0.05
         runtime.supervisor.max_restarts = 2
+        runtime.supervisor.stable_after = stable_after
         runtime.supervisor.spawn_lifelong(name, factory)
         spawned.set()
 
@@ -75,4 +78,21 @@ async def test_a_task_that_recovers_after_a_restart_keeps_the_server_healthy(off
             break
         await asyncio.sleep(0.05)
     assert running.is_set()
+    assert (await _health(offline_server)).json() == {"status": 200, "message": "Alive"}
+
+
+async def test_failures_far_apart_never_exhaust_the_restarts(offline_server: RunningServer) -> None:
+    runs: list[int] = []
+
+    async def fails_after_a_while() -> None:
+        runs.append(len(runs))
+        await asyncio.sleep(0.3)
+        raise OSError("transient")
+
+    _spawn_lifelong(offline_server.runtime, "slow-failer", fails_after_a_while, stable_after=0.2)
+    for _ in range(200):
+        if len(runs) >= 5:
+            break
+        await asyncio.sleep(0.05)
+    assert len(runs) >= 5  # more than max_restarts (2) failures, each after a stable run
     assert (await _health(offline_server)).json() == {"status": 200, "message": "Alive"}
