@@ -12,6 +12,17 @@ LOGGER = logging.getLogger(__name__)
 TaskFactory = Callable[[], Coroutine[Any, Any, None]]
 
 
+def log_unexpected_end(task: asyncio.Task[Any]) -> None:
+    """Done-callback for a task that should only end by cancellation: log any other end."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        LOGGER.error("Background task %s failed", task.get_name(), exc_info=error)
+    else:
+        LOGGER.error("Background task %s ended unexpectedly", task.get_name())
+
+
 @dataclass
 class _Lifelong:
     factory: TaskFactory
