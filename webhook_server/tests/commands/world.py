@@ -5,7 +5,6 @@ user, posts GitHub's `issue_comment` delivery to the server and reads back the f
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +12,14 @@ from typing import Any, Literal
 import yaml
 
 from webhook_server.tests.commands.oracle_server import OracleServer
-from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
+from webhook_server.tests.e2e.harness import (
+    DeliveryRow,
+    InProcessServer,
+    RunningServer,
+    server_config,
+    visible_text,
+    write_data_dir,
+)
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
 
@@ -100,11 +106,6 @@ def create_repository(fake: FakeGitHub, full_name: str) -> None:
     fake.create_branch(full_name, OTHER_RELEASE_BRANCH)
     fake.create_branch(full_name, LONG_BRANCH)
     fake.register_hook(full_name, url="", events=["issue_comment"])
-
-
-def visible_text(body: str) -> str:
-    """A reply as rendered: without the hidden reply marker that `reply_once` appends."""
-    return re.sub(r"\n\n<!-- webhook-server-reply: [^>]* -->$", "", body)
 
 
 @dataclass
