@@ -1,9 +1,13 @@
 """Start the server: load and validate the config (fail fast with a clear message), then run uvicorn."""
 
+import contextlib
 import os
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,17 +23,31 @@ from webhook_server.libs.config import (
 )
 
 EXIT_CONFIG_ERROR = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 DEV_MODE_ENV_VAR = "WEBHOOK_SERVER_DEV_MODE"
 DEV_MODE_VALUES = frozenset({"1", "true", "yes"})
 PROJECT_ROOT = Path(__file__).resolve().parent
 
 
 class WebhookServer(uvicorn.Server):
-    """uvicorn, closing the log viewer's WebSockets with 1001 `Server shutdown` before its own 1012."""
+    """uvicorn, closing the log viewer's WebSockets with 1001 `Server shutdown` before its own 1012, and
+    reloading `config.yaml` on SIGHUP (SIGINT and SIGTERM keep uvicorn's graceful shutdown)."""
 
     def __init__(self, app: FastAPI, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.webhook_app = app
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = signal.signal(signal.SIGHUP, self._reload_on_hangup)
+        try:
+            with super().capture_signals():
+                yield
+        finally:
+            signal.signal(signal.SIGHUP, previous)
+
+    def _reload_on_hangup(self, sig: int, frame: FrameType | None) -> None:
+        self.webhook_app.state.runtime.request_reload()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self.webhook_app.state.log_viewer.hub.close_all(1001, "Server shutdown")
@@ -85,7 +103,10 @@ def main() -> None:
     uvicorn_config = uvicorn.Config(
         app, host=config.ip_bind, port=config.port, workers=1, ws_ping_interval=30.0, ws_ping_timeout=30.0
     )
-    WebhookServer(app, uvicorn_config).run()
+    try:
+        WebhookServer(app, uvicorn_config).run()
+    except KeyboardInterrupt:  # uvicorn re-raises SIGINT after its graceful shutdown: no traceback
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 if __name__ == "__main__":

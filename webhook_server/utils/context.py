@@ -43,10 +43,12 @@ def _step_data(data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class StepHandle:
-    """What ``DeliveryContext.step`` yields: the step's key and data to merge at the end."""
+    """What ``DeliveryContext.step`` yields: the step's key and data to merge at the end, and a problem
+    that fails the step without an exception escaping (``failure``, recorded without a traceback)."""
 
     key: str
     data: dict[str, Any] = field(default_factory=dict)
+    failure: Exception | None = None
 
 
 @dataclass(kw_only=True)
@@ -149,7 +151,10 @@ class DeliveryContext:
         except Exception as exc:
             self.fail_step(handle.key, exc, traceback.format_exc(), **handle.data)
             raise
-        self.complete_step(handle.key, **handle.data)
+        if handle.failure is not None:
+            self.fail_step(handle.key, handle.failure, "", **handle.data)
+        else:
+            self.complete_step(handle.key, **handle.data)
 
     # ---- API spend and outcome ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from webhook_server.web.intake_checks import (
     IntakeRejectedError,
     check_declared_length,
     check_signature,
+    json_document,
     parse_client_ip,
     parse_payload,
     require_event,
@@ -70,13 +71,14 @@ async def _validate(request: Request) -> AcceptedDelivery:
     body = await _read_body(request)
     settings: IntakeSettings = state.config_provider()
     check_signature(settings.webhook_secret, body, request.headers.get("x-hub-signature-256"))
-    payload = parse_payload(body)
+    document = json_document(body, request.headers.get("content-type"))  # signature covers the raw body
+    payload = parse_payload(document)
     headers = {name: request.headers[name] for name in STORED_HEADERS if name in request.headers}
     return AcceptedDelivery(
         header_delivery_id=request.headers.get("x-github-delivery") or None,
         event=event,
         headers=headers,
-        body=body,
+        body=document,
         payload=payload,
     )
 

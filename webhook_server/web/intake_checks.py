@@ -2,11 +2,21 @@
 
 import ipaddress
 import json
+import re
+from array import array
+from itertools import accumulate
 from typing import Any
+from urllib.parse import parse_qs
 
 from webhook_server.utils.signature import signature_matches
 
 MAX_BODY_BYTES = 26_214_400  # 25 MiB
+MAX_JSON_DEPTH = 200  # GitHub payloads nest about 10 levels; far below Python's recursion limit
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+FORM_PAYLOAD_FIELD = "payload"
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[{]}")
 
 
 class IntakeRejectedError(Exception):
@@ -56,11 +66,38 @@ def check_signature(secret: str | None, body: bytes, header_value: str | None) -
         raise IntakeRejectedError(403, "Request signatures didn't match!")
 
 
+def nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether a JSON text nests brackets deeper than `limit`, counted without recursion (strings skipped)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return False  # cannot nest deeper than its number of openings
+    steps = array("b", brackets.translate(_DEPTH_STEPS))  # +1 per opening, -1 per closing
+    return max(accumulate(steps)) > limit
+
+
+def json_document(body: bytes, content_type: str | None) -> bytes:
+    """The JSON text of a delivery: the body itself, or the `payload` field of a form-encoded body."""
+    media_type = (content_type or "").split(";", 1)[0].strip().casefold()
+    if media_type != FORM_CONTENT_TYPE:
+        return body
+    try:
+        fields = parse_qs(body.decode("utf-8"), strict_parsing=True, max_num_fields=100)
+    except (ValueError, UnicodeDecodeError):
+        raise IntakeRejectedError(400, "Invalid JSON payload") from None
+    values = fields.get(FORM_PAYLOAD_FIELD)
+    if not values or len(values) != 1:
+        raise IntakeRejectedError(400, "Invalid JSON payload")
+    return values[0].encode("utf-8")
+
+
 def parse_payload(body: bytes) -> dict[str, Any]:
-    """Decode the body as a JSON object that names its repository."""
+    """Decode the body as a JSON object that names its repository. Nesting deeper than MAX_JSON_DEPTH is
+    refused before parsing, so no payload can exhaust the recursion limit here or later."""
+    if nested_deeper_than(body, MAX_JSON_DEPTH):
+        raise IntakeRejectedError(400, "Invalid JSON payload")
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise IntakeRejectedError(400, "Invalid JSON payload") from None
     if not isinstance(payload, dict):
         raise IntakeRejectedError(400, "Invalid JSON payload")

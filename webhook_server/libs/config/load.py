@@ -34,6 +34,12 @@ def read_config_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigMissingError(path) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            [f"{CONFIG_FILE_NAME}: <root>: not valid UTF-8 ({error.reason} at byte {error.start})"]
+        ) from None
+    except OSError as error:
+        raise ConfigError([f"{CONFIG_FILE_NAME}: <root>: cannot be read ({error.strerror or error})"]) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -78,6 +78,10 @@ class ConfigWatcher:
         self._signature = file_signature(self._path)
 
     @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
     def current(self) -> ServerConfig:
         """The last valid snapshot."""
         return self._current
@@ -91,7 +95,12 @@ class ConfigWatcher:
         try:
             new = await asyncio.to_thread(load_config, self._data_dir)
         except ConfigError as error:
-            LOGGER.error("Configuration reload failed, keeping the last good one:\n%s", "\n".join(error.errors))
+            LOGGER.error(
+                "Configuration reload of %s failed, keeping the last good one:\n%s", self._path, "\n".join(error.errors)
+            )
+            return False
+        except Exception:
+            LOGGER.exception("Configuration reload of %s failed, keeping the last good one", self._path)
             return False
         old, self._current = self._current, new
         LOGGER.info("Configuration reloaded")
@@ -104,7 +113,10 @@ class ConfigWatcher:
         return True
 
     async def run(self, interval: float = 5.0) -> None:
-        """Check the file every `interval` seconds until cancelled."""
+        """Check the file every `interval` seconds until cancelled; no failure of one check ends the loop."""
         while True:
             await asyncio.sleep(interval)
-            await self.check_now()
+            try:
+                await self.check_now()
+            except Exception:
+                LOGGER.exception("Checking %s for changes failed; trying again in %.0f s", self._path, interval)

@@ -16,9 +16,10 @@ from webhook_server.libs.context.early_exits import early_exit
 from webhook_server.libs.context.pr_resolution import resolve_pull_request, stale_sha
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_token
-from webhook_server.libs.github.repository_context import LocalConfig, RepositoryContext
+from webhook_server.libs.github.repository_context import LOCAL_CONFIG_PATH, LocalConfig, RepositoryContext
 from webhook_server.libs.pipeline.delivery import Delivery
 from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.rules.payload_shape import malformed_field
 from webhook_server.utils.context import DeliveryContext
 
 LOGGER = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ Followup = Callable[[], Awaitable[None]]
 
 class RepositoryNotFoundInConfigError(Exception):
     """The delivery's repository has no entry in config.yaml."""
+
+
+class InvalidRepoConfigError(Exception):
+    """The repository's `.github-webhook-server.yaml` is invalid (recorded on the `repo_config` step)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class PipelineOutcome:
 
 
 PROCESSED = PipelineOutcome("processed")
+MALFORMED = "skipped:malformed"
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ class GithubWebhook:
         """Run the resolution stages in order; return why the delivery stops, or PROCESSED when
         `handler_name` (recorded on the routing step) should process it."""
         async with self.ctx.step("webhook_routing", event_type=self.event) as step:
+            problem = malformed_field(self.event, self.payload)
+            if problem is not None:
+                step.data["skipped"], step.data["malformed"] = MALFORMED, problem
+                LOGGER.warning("Skipping malformed %s delivery: field %s", self.event, problem)
+                return PipelineOutcome(MALFORMED)
             reason = early_exit(self.event, self.payload)
             if reason is None:
                 await self._resolve_repository()
@@ -114,13 +125,27 @@ class GithubWebhook:
         self.ctx.initial_rate_limit = token.remaining
         self.github = pooled.github
         self.repository = pooled.lazy_github.get_repo(entry.full_name)
-        async with self.ctx.step("repo_config"):
-            self.local_config = await self.repo_context.load_local_config()
-            if self.local_config.errors:
-                LOGGER.error("Ignoring invalid .github-webhook-server.yaml: %s", "; ".join(self.local_config.errors))
+        await self._load_local_config()
         self.repo_config = repository_config(self.config, entry, self.local_config.document)
         if self.repo_config.ignored_local_keys:
             LOGGER.warning("Keys not honoured in .github-webhook-server.yaml: %s", self.repo_config.ignored_local_keys)
+
+    async def _load_local_config(self) -> None:
+        """Step `repo_config`: an invalid file is ignored as a whole, logged, and fails the step (the
+        delivery ends `partial`)."""
+        async with self.ctx.step("repo_config") as step:
+            self.local_config = await self.repo_context.load_local_config()
+            errors = self.local_config.errors
+            if errors:
+                step.data["blob_sha"] = self.local_config.blob_sha
+                LOGGER.error(
+                    "Ignoring invalid %s of %s (blob %s); the server config applies:\n%s",
+                    LOCAL_CONFIG_PATH,
+                    self.repo_context.full_name,
+                    self.local_config.blob_sha,
+                    "\n".join(errors),
+                )
+                step.failure = InvalidRepoConfigError("\n".join(errors))
 
     async def _resolve_pull_request(self) -> str | None:
         if self.event == "push":

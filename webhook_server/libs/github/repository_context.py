@@ -21,7 +21,8 @@ LOCAL_CONFIG_PATH = ".github-webhook-server.yaml"
 
 @dataclass(frozen=True)
 class LocalConfig:
-    """The repo-local layer of one delivery: the document (or None), its errors and blob SHA."""
+    """The repo-local layer of one delivery: the document (or None), its errors (each
+    `.github-webhook-server.yaml: key.path: message`) and blob SHA."""
 
     document: Mapping[str, Any] | None
     errors: tuple[str, ...] = ()
@@ -42,12 +43,17 @@ def parse_local_config(text: str, blob_sha: str | None) -> LocalConfig:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        return LocalConfig(document=None, errors=(f"invalid YAML: {error}",), blob_sha=blob_sha)
+        problem = " ".join(str(error).split())  # one line
+        return LocalConfig(
+            document=None, errors=(f"{LOCAL_CONFIG_PATH}: <root>: invalid YAML: {problem}",), blob_sha=blob_sha
+        )
     if document is None:
         return LocalConfig(document={}, blob_sha=blob_sha)
     errors = validate_local_config(document)
     if errors:
-        return LocalConfig(document=None, errors=tuple(errors), blob_sha=blob_sha)
+        return LocalConfig(
+            document=None, errors=tuple(f"{LOCAL_CONFIG_PATH}: {line}" for line in errors), blob_sha=blob_sha
+        )
     return LocalConfig(document=document, blob_sha=blob_sha)
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
+REPLY_MARKER_PREFIX = "webhook-server-reply: "
+
 
 def _pr_number(webhook: GithubWebhook) -> int:
     assert webhook.pull_request is not None, "a PR comment needs a delivery with a resolved PR"
@@ -101,13 +103,24 @@ async def effect_recorded(webhook: GithubWebhook, key: str) -> str | None:
     return await webhook.services.ledger.effect_get(key)
 
 
+def reply_identity(comment_id: int, body: str) -> str:
+    """`<comment id>:<digest of the reply>`: which comment a reply answers and what it says."""
+    return f"{comment_id}:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:16]}"
+
+
 async def reply_once(webhook: GithubWebhook, comment_id: int, body: str) -> None:
     """Answer a comment with `body` at most once, even when the delivery is processed again after a
-    restart (effects table, keyed by the comment and the reply's digest)."""
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
-    key = pr_effect_key(webhook, "comment-reply", f"{comment_id}:{digest}")
+    restart: the effects table first, then (when the process died between posting and recording) the
+    reply found on the PR by its hidden marker."""
+    identity = reply_identity(comment_id, body)
+    key = pr_effect_key(webhook, "comment-reply", identity)
+    marker = f"<!-- {REPLY_MARKER_PREFIX}{identity} -->"  # hidden when rendered
 
     async def post() -> str:
-        return str(await post_comment(webhook, body))
+        return str(await post_comment(webhook, f"{body}\n\n{marker}"))
 
-    await effect_once(webhook, key, post)
+    async def find_posted() -> str | None:
+        found = await find_pr_comment(webhook, lambda comment: marker in str(comment.get("body") or ""))
+        return None if found is None else str(found["id"])
+
+    await effect_once(webhook, key, post, find_posted)

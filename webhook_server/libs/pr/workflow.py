@@ -18,6 +18,7 @@ from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.pr.merge_state import update_merge_state_labels
 from webhook_server.libs.pr.native_automerge import evaluate_native_auto_merge
+from webhook_server.libs.pr.repo_config_comment import has_invalid_repo_config, report_invalid_repo_config
 from webhook_server.libs.pr.reviewers import assign_pr, request_reviewers
 from webhook_server.libs.pr.snapshot import PullSnapshot, pull_snapshot
 from webhook_server.libs.pr.tracking_issue import ensure_tracking_issue
@@ -78,7 +79,10 @@ async def apply_size_label(webhook: GithubWebhook) -> None:
 
 def _stage_one(webhook: GithubWebhook, pull: PullSnapshot, clean_rebase: bool) -> dict[str, Work]:
     labels = LabelService.of(webhook)
-    return {
+    items: dict[str, Work] = {}
+    if has_invalid_repo_config(webhook):
+        items["repo_config_comment"] = lambda: report_invalid_repo_config(webhook)
+    return items | {
         "assign_reviewers": lambda: request_reviewers(webhook),
         "branch_label": lambda: apply_branch_label(webhook, pull),
         "merge_state_labels": lambda: update_merge_state_labels(webhook, pull, labels),

@@ -8,12 +8,22 @@ PR_EVENTS = frozenset(
 )
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a JSON object, else an empty one: the key is computed before the payload's
+    field types are checked (the pipeline refuses malformed deliveries later), so it never raises."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _is_this_repository(entry: Mapping[str, Any], repository: Mapping[str, Any]) -> bool:
     """Whether a `check_run.pull_requests` entry's base repository is the delivery's repository.
 
     GitHub gives `base.repo` as `{id, url, name}`: compare ids when both are known, else the API URL.
     """
-    base_repo = (entry.get("base") or {}).get("repo") or {}
+    base_repo = _mapping(_mapping(entry.get("base")).get("repo"))
     if base_repo.get("id") is not None and repository.get("id") is not None:
         return bool(base_repo["id"] == repository["id"])
     url = base_repo.get("url")
@@ -21,13 +31,14 @@ def _is_this_repository(entry: Mapping[str, Any], repository: Mapping[str, Any])
 
 
 def _check_run_key(full_name: str, payload: Mapping[str, Any]) -> str:
-    check_run = payload.get("check_run") or {}
+    check_run = _mapping(payload.get("check_run"))
+    entries = check_run.get("pull_requests")
     numbers = [
-        entry.get("number")
-        for entry in check_run.get("pull_requests") or []
+        _number(entry.get("number"))
+        for entry in (entries if isinstance(entries, list) else [])
         if isinstance(entry, Mapping) and _is_this_repository(entry, payload["repository"])
     ]
-    if len(numbers) == 1 and isinstance(numbers[0], int):
+    if len(numbers) == 1 and numbers[0] is not None:
         return f"pr:{full_name}#{numbers[0]}"
     return f"sha:{full_name}@{check_run.get('head_sha')}"
 
@@ -35,11 +46,10 @@ def _check_run_key(full_name: str, payload: Mapping[str, Any]) -> str:
 def _pr_number(event: str, payload: Mapping[str, Any]) -> int | None:
     """The PR number for PR events and for comments on a PR, else None."""
     if event in PR_EVENTS:
-        pull_request = payload.get("pull_request")
-        return pull_request.get("number") if isinstance(pull_request, Mapping) else None
-    issue = payload.get("issue")
-    if event == "issue_comment" and isinstance(issue, Mapping) and issue.get("pull_request"):
-        return issue.get("number")
+        return _number(_mapping(payload.get("pull_request")).get("number"))
+    issue = _mapping(payload.get("issue"))
+    if event == "issue_comment" and issue.get("pull_request"):
+        return _number(issue.get("number"))
     return None
 
 

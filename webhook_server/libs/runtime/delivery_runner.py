@@ -23,14 +23,16 @@ LOGGER = logging.getLogger(__name__)
 def new_context(delivery: Delivery) -> DeliveryContext:
     """Stage 1: the structured context, from the payload only."""
     payload = delivery.payload
-    repository = payload["repository"]
+    repository = payload["repository"]  # intake checked its name and full_name
+    action, sender = payload.get("action"), payload.get("sender")
+    login = sender.get("login") if isinstance(sender, dict) else None
     return DeliveryContext(
         hook_id=delivery.delivery_id,
         event_type=delivery.event,
         repository=repository["name"],
         repository_full_name=repository["full_name"],
-        action=payload.get("action"),
-        sender=(payload.get("sender") or {}).get("login"),
+        action=action if isinstance(action, str) else None,
+        sender=login if isinstance(login, str) else None,
     )
 
 

@@ -2,12 +2,11 @@
 dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`."""
 
 import asyncio
-import contextlib
 import gc
 import logging
 import sqlite3
 import threading
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +52,7 @@ from webhook_server.libs.runtime.check_recovery import CheckRecovery
 from webhook_server.libs.runtime.delivery_runner import DeliveryRunner
 from webhook_server.libs.runtime.explain_request import explain_as_json
 from webhook_server.libs.runtime.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
+from webhook_server.libs.runtime.supervisor import TaskSupervisor
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
 from webhook_server.utils.mcp_logging import MCP_LIBRARY_LOGGER, install_mcp_log_filter
@@ -110,7 +110,8 @@ class ServerRuntime:
         self.ledger: Ledger
         self.dispatcher: Dispatcher
         self.evaluations: MergeEvaluations
-        self._tasks: list[asyncio.Task[None]] = []
+        self.supervisor = TaskSupervisor()
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._viewer_log_routes: tuple[bool, bool] | None = None
         self.bootstrapped = threading.Event()  # set when the startup bootstrap ended (observable from any thread)
 
@@ -151,6 +152,7 @@ class ServerRuntime:
     async def start(self) -> None:
         """Bring services up; the listener is already accepting when this runs (lifespan). A failure
         (for example an IP allowlist that cannot load) undoes what started, then propagates."""
+        self.loop = asyncio.get_running_loop()
         self._start_logging()
         try:
             await self._start_services()
@@ -172,7 +174,7 @@ class ServerRuntime:
         api_call.configure(threads=max(32, self.config.max_workers * 4))
         if self.ip_allowlist.enabled:
             await self.ip_allowlist.load()
-            self._spawn(self.ip_allowlist.refresh_forever())
+            self.supervisor.spawn_lifelong("ip-allowlist-refresh", self.ip_allowlist.refresh_forever)
         self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
         self.last_delivery_before_start = await self.ledger.latest_received_at()  # queued before any intake record
         self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
@@ -183,11 +185,16 @@ class ServerRuntime:
         self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
         await self.dispatcher.start()
         await self._start_checks_and_bootstrap()
-        self._spawn(self.watcher.run())
+        self.supervisor.spawn_lifelong("config-watcher", self.watcher.run)
         freeze_startup_objects()
-        self._spawn(self._queue_metrics_loop())
-        self._spawn(self.ledger.run_housekeeping(retention_days=self.config.delivery_ledger_retention_days))
-        self._spawn(self.logs.retention_loop(self.config.log_retention_days))
+        self.supervisor.spawn_lifelong("queue-metrics", self._queue_metrics_loop)
+        retention_days = self.config.delivery_ledger_retention_days
+        self.supervisor.spawn_lifelong(
+            "ledger-housekeeping", lambda: self.ledger.run_housekeeping(retention_days=retention_days)
+        )
+        if self.config.log_retention_days > 0:  # the loop returns at once when retention is off
+            log_days = self.config.log_retention_days
+            self.supervisor.spawn_lifelong("log-retention", lambda: self.logs.retention_loop(log_days))
 
     async def _start_checks_and_bootstrap(self) -> None:
         """Check jobs resume first; bootstrap then runs in the background (intake is already up)."""
@@ -216,7 +223,7 @@ class ServerRuntime:
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
         await self.checks.start(other_jobs=self._unfinished_job)
         warn_insecure_oracle_urls(config)
-        self._spawn(self._startup_bootstrap())
+        self.supervisor.spawn("startup-bootstrap", self._startup_bootstrap())
 
     async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
         return await self.recovery.resolve_repository(full_name)
@@ -241,8 +248,9 @@ class ServerRuntime:
             )
         finally:
             self.bootstrapped.set()
-        self._spawn(self.auto_heal.redelivery_loop())  # after bootstrap: the hooks it created are recorded
-        self._spawn(self.auto_heal.reconcile_loop())
+        # after bootstrap: the hooks it created are recorded
+        self.supervisor.spawn_lifelong("auto-heal-redelivery", self.auto_heal.redelivery_loop)
+        self.supervisor.spawn_lifelong("auto-heal-reconcile", self.auto_heal.reconcile_loop)
 
     async def _bootstrap(self, entries: Sequence[RepositoryEntry]) -> None:
         await bootstrap_repositories(
@@ -265,8 +273,19 @@ class ServerRuntime:
             await self._refresh_queue_metrics()
             await asyncio.sleep(interval)
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        self._tasks.append(asyncio.create_task(coroutine))
+    def request_reload(self) -> None:
+        """Reload `config.yaml` now (SIGHUP). Safe to call from a signal handler or another thread."""
+        if self.loop is None:
+            LOGGER.warning("Configuration reload requested before the server started; ignored")
+            return
+        self.loop.call_soon_threadsafe(self._reload_now)
+
+    def _reload_now(self) -> None:
+        LOGGER.info("Reloading %s on request (SIGHUP)", self.watcher.path)
+        self.supervisor.spawn("config-reload", self._forced_reload())
+
+    async def _forced_reload(self) -> None:
+        await self.watcher.check_now(force=True)
 
     async def stop(self) -> None:
         """Stop in reverse order: background tasks, dispatcher (grace period), ledger, GraphQL sessions, logs."""
@@ -280,11 +299,7 @@ class ServerRuntime:
         self.logs.stop()
 
     async def _cancel_tasks(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.supervisor.cancel_all()
 
     async def _cancel_background_tasks(self) -> None:
         """Delayed re-evaluations and post-merge refreshes belong to no delivery: cancel them at shutdown."""
@@ -323,7 +338,7 @@ class ServerRuntime:
         LOGGER.info("Configuration reloaded")
         changed = repositories_to_bootstrap(old, new)
         if changed:
-            self._spawn(self._bootstrap(changed))
+            self.supervisor.spawn("bootstrap-after-reload", self._bootstrap(changed))
 
     def record_rejection(self, status_code: int) -> None:
         """Count a delivery refused at intake (metrics)."""

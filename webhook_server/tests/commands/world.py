@@ -12,7 +12,14 @@ from typing import Any, Literal
 import yaml
 
 from webhook_server.tests.commands.oracle_server import OracleServer
-from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
+from webhook_server.tests.e2e.harness import (
+    DeliveryRow,
+    InProcessServer,
+    RunningServer,
+    server_config,
+    visible_text,
+    write_data_dir,
+)
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
 
@@ -165,7 +172,11 @@ class CommandWorld:
 
     def outcome(self, repo: str, number: int, comment_id: int, delivery_id: str, row: DeliveryRow) -> CommentOutcome:
         comments = self.fake.comments(repo, number)
-        replies = [item["body"] for item in comments if item["id"] > comment_id and item["user"]["login"] == API_USER]
+        replies = [
+            visible_text(item["body"])
+            for item in comments
+            if item["id"] > comment_id and item["user"]["login"] == API_USER
+        ]
         reactions = [item["content"] for item in self.fake.reactions(repo, comment_id)]
         return CommentOutcome(
             comment_id=comment_id,

@@ -70,6 +70,24 @@ def test_invalid_config_exits_2_listing_every_error(data_dir: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("kind", ["invalid-utf8", "directory"])
+def test_unreadable_config_exits_2_without_traceback(tmp_path: Path, kind: str) -> None:
+    config = tmp_path / "config.yaml"
+    if kind == "directory":
+        config.mkdir()
+    else:
+        config.write_bytes(b"github-app-id: \xff\xfe\n")
+    result = run_entrypoint(tmp_path)
+    assert result.returncode == 2
+    [heading, problem] = result.stderr.splitlines()
+    assert heading == f"Invalid configuration in {tmp_path}:"
+    expected = (
+        "config.yaml: <root>: not valid UTF-8" if kind == "invalid-utf8" else "config.yaml: <root>: cannot be read"
+    )
+    assert problem.startswith(expected), problem
+    assert "Traceback" not in result.stderr
+
+
 def wait_for_healthcheck(process: subprocess.Popen[str], url: str) -> httpx.Response:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

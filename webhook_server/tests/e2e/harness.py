@@ -3,6 +3,7 @@ deliveries and wait until the ledger has finished them."""
 
 import asyncio
 import json
+import re
 import socket
 import sqlite3
 import threading
@@ -25,6 +26,11 @@ from webhook_server.utils.signature import sign_body
 
 WEBHOOK_SECRET = "e2e-webhook-secret"
 FINISHED = ("succeeded", "failed")
+
+
+def visible_text(body: str) -> str:
+    """A comment as GitHub renders it: without the hidden reply marker that `reply_once` appends."""
+    return re.sub(r"\n\n<!-- webhook-server-reply: [^>]* -->$", "", body)
 
 
 def free_port() -> int:

@@ -37,7 +37,14 @@ class FakeGitHub(ActMixin, ReadMixin, ControlMixin):
         return self._backend.base_url
 
     @property
+    def web_url(self) -> str:
+        """The web and git base: `base_url`, or the host root when served GitHub Enterprise style."""
+        return self._backend.web_url or self.base_url
+
+    @property
     def graphql_url(self) -> str:
+        if self._backend.web_url:
+            return f"{self._backend.web_url}/api/graphql"
         return f"{self.base_url}/graphql"
 
     @property
@@ -59,7 +66,7 @@ class FakeGitHub(ActMixin, ReadMixin, ControlMixin):
         return self._backend.app_private_key_pem
 
     def git_url(self, full_name: str) -> str:
-        return f"{self.base_url}/{full_name}.git"
+        return f"{self.web_url}/{full_name}.git"
 
     # ---- accounts and repositories ---------------------------------------------------------
     def create_user(self, login: str, *, type: str = "User", name: str | None = None, email: str | None = None) -> JSON:

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from webhook_server.tests.fake_github.api_base import ApiBase
 from webhook_server.tests.fake_github.auth import bucket_for
-from webhook_server.tests.fake_github.faults import FailRule, RequestRecord, SecondaryLimit
+from webhook_server.tests.fake_github.faults import FailRule, HeldAnswers, RequestRecord, SecondaryLimit
 from webhook_server.tests.fake_github.protocol import Identity
 from webhook_server.tests.fake_github.state import Hook, RateBucket
 from webhook_server.tests.fake_github.webhooks import Delivery
@@ -109,6 +109,14 @@ class ControlMixin(ApiBase):
         with self.state.lock:
             bucket = self._bucket(token, resource)
             return {"limit": bucket.limit, "remaining": bucket.remaining, "reset": bucket.reset_at, "used": bucket.used}
+
+    def hold_answers(self, route_prefix: str, *, method: str | None = None) -> HeldAnswers:
+        """Make matching requests take effect but hold their answers until `.release()` (or
+        `clear_faults()`); `.reached.wait(timeout)` blocks until one is held."""
+        hold = HeldAnswers(route_prefix, method)
+        with self._backend.faults.lock:
+            self._backend.faults.holds.append(hold)
+        return hold
 
     def clear_faults(self) -> None:
         self._backend.faults.clear()

@@ -107,6 +107,10 @@ class FakeGitHubApp:
         except ApiError as error:
             response = _json_response(Reply(error.status, error.body(), error.headers), request)
         self._log(request, identity, response.status_code, started, kind)
+        hold = self.backend.faults.hold_for(request.method, path)
+        if hold is not None:
+            hold.reached.set()
+            await asyncio.to_thread(hold.released.wait)
         return response
 
     async def _api(self, request: Request, identity: Identity, kind: str) -> Response:

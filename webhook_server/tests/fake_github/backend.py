@@ -38,9 +38,11 @@ def _app_key_pair() -> tuple[str, str]:
 class Backend:
     """Shared by the HTTP app and the test API. `state` is swapped for a fresh one by `reset()`."""
 
-    def __init__(self, root: Path, base_url: str = "") -> None:
+    def __init__(self, root: Path, base_url: str = "", web_url: str = "") -> None:
+        """`base_url` is the REST base (`github-api-url`); `web_url` the web/git base when it differs."""
         self.root = root
         self.base_url = base_url
+        self.web_url = web_url
         self.app_private_key_pem, self.app_public_key_pem = _app_key_pair()
         self.faults = Faults()
         self.request_log = RequestLog()
@@ -100,7 +102,7 @@ class Backend:
         owner = User(id=next(ids), login="fake-app-owner", type="Organization")
         bot = User(id=next(ids), login=f"{APP_SLUG}[bot]", type="Bot")
         app = App(id=APP_ID, slug=APP_SLUG, name="Fake Webhook App", owner=owner, bot=bot)
-        state = State(base_url=self.base_url, app=app, ids=ids)
+        state = State(base_url=self.base_url, app=app, ids=ids, web_url=self.web_url)
         web_flow = User(id=WEB_FLOW_ID, login="web-flow", name="GitHub", email="noreply@github.com")
         for user in (owner, bot, web_flow):
             state.users[user.login.casefold()] = user

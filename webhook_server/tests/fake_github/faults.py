@@ -44,6 +44,23 @@ class FailRule:
 
 
 @dataclass
+class HeldAnswers:
+    """Answers to matching requests wait, after the change was made, until `release()`: a client that
+    dies meanwhile never learns that its write succeeded. `reached` is set by the first held answer."""
+
+    route_prefix: str
+    method: str | None
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def matches(self, method: str, path: str) -> bool:
+        return path.startswith(self.route_prefix) and (self.method is None or self.method == method)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class SecondaryLimit:
     remaining: int
     retry_after: int
@@ -58,6 +75,13 @@ class Faults:
     latency: list[tuple[str | None, float]] = field(default_factory=list)
     fail_rules: list[FailRule] = field(default_factory=list)
     secondary: dict[str, SecondaryLimit] = field(default_factory=dict)
+    holds: list[HeldAnswers] = field(default_factory=list)
+
+    def hold_for(self, method: str, path: str) -> HeldAnswers | None:
+        with self.lock:
+            return next(
+                (hold for hold in self.holds if not hold.released.is_set() and hold.matches(method, path)), None
+            )
 
     def latency_for(self, path: str) -> float:
         with self.lock:
@@ -89,6 +113,9 @@ class Faults:
             self.latency.clear()
             self.fail_rules.clear()
             self.secondary.clear()
+            for hold in self.holds:
+                hold.release()
+            self.holds.clear()
 
 
 @dataclass

@@ -75,7 +75,7 @@ class GActor:
         self.login = user.login.removesuffix("[bot]") if user.type == "Bot" else user.login
         self.id = node_id(self.graphql_type, user.id)
         self.databaseId = user.id
-        self.url = f"{backend.state.base_url}/{user.login}"
+        self.url = f"{backend.state.web_base}/{user.login}"
         self.resourcePath = f"/{user.login}"
         self.name = user.name
 

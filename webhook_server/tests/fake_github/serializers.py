@@ -100,7 +100,7 @@ def user_json(st: State, user: User) -> JSON:
         "avatar_url": f"{st.base_url}/avatars/u/{user.id}?v=4",
         "gravatar_id": "",
         "url": api,
-        "html_url": f"{st.base_url}/{user.login}",
+        "html_url": f"{st.web_base}/{user.login}",
     }
     data.update({key: api + suffix for key, suffix in USER_URL_SUFFIXES.items()})
     data.update({"type": user.type, "site_admin": False})
@@ -112,7 +112,7 @@ def repo_api_url(st: State, repo: Repo) -> str:
 
 
 def repo_html_url(st: State, repo: Repo) -> str:
-    return f"{st.base_url}/{repo.full_name}"
+    return f"{st.web_base}/{repo.full_name}"
 
 
 def repo_json(st: State, repo: Repo, *, rest: bool = False) -> JSON:

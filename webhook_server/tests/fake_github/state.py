@@ -297,6 +297,11 @@ class State:
     suites: dict[tuple[int, str], int] = field(default_factory=dict)
     app_hook: Hook | None = None  # the GitHub App's webhook (receives events of installed repositories)
     hook_deliveries_refused: bool = False  # the deliveries API answers 403 (a PAT without the hook scope)
+    web_url: str = ""  # web and git base when it differs from the API base (GitHub Enterprise: no /api/v3)
+
+    @property
+    def web_base(self) -> str:
+        return self.web_url or self.base_url
 
     def next_id(self) -> int:
         return next(self.ids)

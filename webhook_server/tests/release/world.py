@@ -15,7 +15,14 @@ from webhook_server.libs.release.service import RELEASE_EXTENSION, ReleaseServic
 from webhook_server.libs.release.tools import ReleaseTools
 from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.tests.checks.test_builtin_checks import BASE_IMAGE
-from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
+from webhook_server.tests.e2e.harness import (
+    DeliveryRow,
+    InProcessServer,
+    RunningServer,
+    server_config,
+    visible_text,
+    write_data_dir,
+)
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
 from webhook_server.tests.release.servers import VENV_BIN, PypiServer, Registry, SlackReceiver
@@ -206,13 +213,14 @@ class ReleaseWorld:
         payload = next(item for item in reversed(payloads) if item["comment"]["id"] == comment_id)
         await self.deliver("issue_comment", payload)
         return [
-            item["body"]
+            visible_text(item["body"])
             for item in self.fake.comments(repo, number)
             if item["id"] > comment_id and item["user"]["login"] == API_USER
         ]
 
     def server_comments(self, repo: str, number: int) -> list[str]:
-        return [item["body"] for item in self.fake.comments(repo, number) if item["user"]["login"] == API_USER]
+        comments = self.fake.comments(repo, number)
+        return [visible_text(item["body"]) for item in comments if item["user"]["login"] == API_USER]
 
     def cherry_pick_pulls(self, repo: str, target: str) -> list[dict[str, Any]]:
         """Every PR (any state) into `target` opened by the App."""

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from webhook_server.libs.log_store.summary_index import LogIndex
 from webhook_server.libs.log_store.tailer import LogTailer, TailedRecord
 from webhook_server.libs.log_store.writer_feed import JsonlSource, WriterFeed
+from webhook_server.libs.runtime.supervisor import log_unexpected_end
 from webhook_server.web.logs.live import LiveHub
 from webhook_server.web.viewer_auth import ViewerAuth
 
@@ -83,7 +84,9 @@ class LogViewerRuntime:
             self.tailer.add_listener(self._on_tailed)
             self.tailer.add_reset_listener(self.index.forget_file)
             await asyncio.to_thread(self.tailer.prime)
-            self._tasks.append(asyncio.create_task(self.tailer.run(), name="log-viewer-tailer"))
+            tailer = asyncio.create_task(self.tailer.run(), name="log-viewer-tailer")
+            tailer.add_done_callback(log_unexpected_end)  # follows the logs until shutdown
+            self._tasks.append(tailer)
         self._tasks.append(asyncio.create_task(self._build_index(), name="log-viewer-index"))
 
     async def stop(self) -> None:
