@@ -1,5 +1,5 @@
 """Everything that talks to GitHub's API: `github_api_call` (thread offloading, retry,
 token failover), the HTTP transport under PyGithub (pacing, counting, quota, delivery header), token
-pools and choice, the write pacer, App authentication, clients per repository and URL derivation.
-May import `config/` and `utils/`.
+pools and choice, the write pacer, App authentication, clients per repository, URL derivation and label
+creation that tolerates `already_exists`. May import `config/`, `rules/` and `utils/`.
 """
