@@ -5,8 +5,8 @@ while its handler runs. Its spec holds the due time (`due_at`, UTC ISO text), so
 the runtime hands unfinished rows of a registered kind to `resume`, which arms them again. Waiting holds
 no lane, no worker slot and no job slot. A handler answers `Again(delay, spec)` to run once more later, or
 `Finished(...)`. At most one active item per key (repository, PR, head SHA, kind, name): scheduling an
-active key merges the new spec fields into it and keeps its due time. `cancel_where` ends waiting items at
-once (a closed PR, a moved head); a running one ends as cancelled instead of being run again.
+active key merges the new spec fields into it and keeps its due time. `cancel_where` ends matching items at
+once (a closed PR, a moved head), cancelling a handler that is running or waiting for its lane.
 """
 
 from __future__ import annotations
@@ -117,16 +117,18 @@ class DeferredWork:
         self._arm(_Item(job))
 
     async def cancel_where(self, predicate: Callable[[Job], bool], reason: str) -> int:
-        """End every active item matching `predicate` as cancelled (a running one when its handler returns)."""
+        """End every active item matching `predicate` at once as cancelled (a running handler is cancelled)."""
         chosen = [item for item in self._items.values() if predicate(item.job)]
         for item in chosen:
             item.cancel_reason = reason
             item.joined.clear()
-            if item.running:
-                continue
-            assert item.task is not None  # a waiting item always has its timer
+            assert item.task is not None  # an active item always has its task
             item.task.cancel()
-            await self._end(item, Finished(JobState.CANCELLED, "cancelled", reason))
+        for item in chosen:
+            assert item.task is not None
+            await asyncio.wait([item.task])
+            if item.job.job_id in self._items:
+                await self._end(item, Finished(JobState.CANCELLED, "cancelled", reason))
         return len(chosen)
 
     async def stop(self) -> None:
@@ -160,8 +162,8 @@ class DeferredWork:
         await self._ledger.mark_job_running(item.job.job_id)
         result = await self._run_handler(item.job)
         item.running = False
-        if item.cancel_reason is not None and isinstance(result, Again):
-            result = Finished(JobState.CANCELLED, "cancelled", item.cancel_reason)
+        if item.cancel_reason is not None:  # cancelled while it ran: `cancel_where` ends it
+            return
         if isinstance(result, Again):
             await self._again(item, result)
         else:
@@ -189,7 +191,7 @@ class DeferredWork:
             del self._by_key[job_key(job)]
         self._items.pop(job.job_id, None)
         await self._ledger.mark_job_finished(job.job_id, result.state, result.outcome, result.error)
-        if item.joined:  # requested again while it ran: a new item continues from the joined fields
+        if item.joined and result.state is JobState.SUCCEEDED:  # asked for again while it ran: a new item
             request = JobRequest(
                 job.kind, job.repository, job.pr_number, job.head_sha, job.name, dict(item.joined), job.delivery_id
             )

@@ -137,7 +137,8 @@ class InProcessServer:
     thread: threading.Thread | None = None
     loop: Literal["auto", "asyncio", "uvloop"] = "auto"  # "auto": uvloop when installed, as in production
 
-    def start(self) -> RunningServer:
+    def start(self, *, wait_for_bootstrap: bool = True) -> RunningServer:
+        """Serve and wait until the listener is up (and, by default, until the startup bootstrap ended)."""
         config = load_config(self.data_dir)
         app = create_app(config)
         port = free_port()
@@ -154,7 +155,7 @@ class InProcessServer:
                 raise RuntimeError("server under test did not start")
             time.sleep(0.01)
         runtime: ServerRuntime = app.state.runtime
-        if not runtime.bootstrapped.wait(timeout=60):
+        if wait_for_bootstrap and not runtime.bootstrapped.wait(timeout=60):
             raise RuntimeError("startup bootstrap did not finish")
         return RunningServer(base_url=f"http://127.0.0.1:{port}", data_dir=self.data_dir, runtime=runtime)
 

@@ -38,6 +38,14 @@ class PrEnv:
     server: RunningServer
     repo: str = REPO
     forwarded: list[str] = field(default_factory=list)
+    process: InProcessServer | None = None
+
+    def restart(self) -> None:
+        """Stop the server (its ledger and data dir stay) and start it again, like a restart of the process."""
+        assert self.process is not None
+        self.process.stop()
+        self.server = self.process.start()
+        self.server.runtime.evaluations.quiet_seconds = QUIET_SECONDS
 
     def latest_payload(self, event: str, action: str | None = None) -> dict[str, Any]:
         """The newest webhook payload the fake emitted for `event` (and `action`)."""
@@ -125,7 +133,7 @@ def make_env(fake_github: FakeGitHub, tmp_path: Path, fast_waits: None) -> Itera
         servers.append(server)
         running = server.start()
         running.runtime.evaluations.quiet_seconds = QUIET_SECONDS  # test speed: the spec's window is 3 s
-        return PrEnv(fake_github, running)
+        return PrEnv(fake_github, running, process=server)
 
     yield factory
     for server in servers:
