@@ -4,8 +4,9 @@ The server runs as a real process (`entrypoint.py`); the fake GitHub (in this pr
 seconds to every API call, reports `mergeable: null` after the push (GitHub computes it for seconds; a
 merged PR keeps it null) and sends the deliveries itself, like GitHub, to the registered hook.
 Measured from the ledger: for each delivery of the burst, how long it waited for its lane and how long it
-stayed `running`; and the drain time, from the last delivery's arrival until every delivery of the burst
-was finished (`drain_finished`) and until every lane phase had started (`drain_started`).
+stayed `running`; and the drain time from the last delivery's arrival: until every lane phase had started
+(`drain_started`), until every lane phase had ended (`drain_lane`, from the summaries) and until every
+delivery was finished (`drain_finished`: followups included, which wait for the coalesced evaluation).
 
 Usage: `uv run python -m benchmarks.pr_burst [--latency 0.05]`
 """
@@ -14,10 +15,10 @@ import argparse
 import sqlite3
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, read_delivery, server_config
+from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, read_delivery, read_summaries, server_config
 from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.server import FakeGitHubServer
@@ -25,6 +26,7 @@ from webhook_server.tests.fake_github.server import FakeGitHubServer
 REPO = "bench-org/service"
 OWNERS = "approvers:\n  - alice\nreviewers:\n  - bob\n  - carol\n"
 EVENTS = ["pull_request", "issue_comment", "pull_request_review"]
+EVALUATION_STEP = "check_merge_eligibility"  # the coalesced evaluation runs after the lane phase
 
 
 def _prepare(fake: FakeGitHub) -> str:
@@ -56,6 +58,16 @@ def _times(data_dir: Path, delivery: str) -> tuple[str, datetime, datetime, date
         ).fetchone()
     name, received, started, completed = row
     return name, datetime.fromisoformat(received), datetime.fromisoformat(started), datetime.fromisoformat(completed)
+
+
+def _lane_phase_end(data_dir: Path, delivery: str) -> datetime:
+    """When the delivery's last lane-phase step ended, from its summary (the coalesced evaluation excluded)."""
+    [summary] = [record for record in read_summaries(data_dir) if record["hook_id"] == delivery]
+    return max(
+        datetime.fromisoformat(step["timestamp"]) + timedelta(milliseconds=step["duration_ms"] or 0)
+        for name, step in summary["workflow_steps"].items()
+        if not name.startswith(EVALUATION_STEP)
+    )
 
 
 def _burst(fake: FakeGitHub, number: int) -> None:
@@ -102,6 +114,7 @@ def main() -> None:
             for guid in burst:
                 _wait_finished(data_dir, guid)
             rows = [_times(data_dir, guid) for guid in burst]
+            lane_ends = [_lane_phase_end(data_dir, guid) for guid in burst]
         finally:
             server.stop()
             fake_server.stop()
@@ -114,8 +127,10 @@ def main() -> None:
         ran = (completed - started).total_seconds()
         print(f"  {name:<32} lane_wait {waited:6.2f} s  running {ran:6.2f} s")
     drain_started = max((started - last_arrival).total_seconds() for _, _, started, _ in rows)
+    drain_lane = max((end - last_arrival).total_seconds() for end in lane_ends)
     drain_finished = max((completed - last_arrival).total_seconds() for _, _, _, completed in rows)
     print(f"drain_started {drain_started:.2f} s")
+    print(f"drain_lane {drain_lane:.2f} s")
     print(f"drain_finished {drain_finished:.2f} s")
 
 
