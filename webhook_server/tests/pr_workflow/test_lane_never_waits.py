@@ -191,3 +191,19 @@ async def test_a_pending_recheck_survives_a_restart(make_env: EnvFactory, monkey
     env.fake.wait_until(lambda: "has-conflicts" in env.labels(number), timeout=30)
     assert wait_for_end(env, number) == [("succeeded", "settled")]
     assert [recheck.job_id for recheck in rechecks(env, number)] == [before.job_id]
+
+
+async def test_a_mergeable_that_never_settles_is_given_up_with_labels_unchanged(
+    make_env: EnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = RecheckSchedule(fast_interval=0.1, fast_window=0.2, slow_interval=0.2, limit=1.0)
+    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", schedule)
+    env = await make_env()
+    number = await env.open_pr()
+    env.fake.add_label(env.repo, number, "needs-rebase", author=API_USER)
+    env.fake.set_mergeable(env.repo, number, None)
+    env.fake.push(env.repo, "feature", {"a.py": "x = 2\n"}, author=AUTHOR)
+    await env.forward("pull_request", "synchronize")
+
+    assert wait_for_end(env, number) == [("succeeded", "mergeable_unknown")]
+    assert {"has-conflicts", "needs-rebase"} & env.labels(number) == {"needs-rebase"}
