@@ -29,12 +29,12 @@ from webhook_server.libs.github import api_call
 from webhook_server.libs.github.repository_context import GithubAccess
 from webhook_server.libs.github.transport import install_transport
 from webhook_server.libs.github.urls import git_base_url
+from webhook_server.libs.pipeline.deferred import DeferredWork
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryStatusRow
 from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.pipeline.ledger import Ledger
 from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pipeline.services import ServerServices
-from webhook_server.libs.pr.background import BACKGROUND_TASKS_EXTENSION
 from webhook_server.libs.pr.git_access import CHECKS_EXTENSION, MIRRORS_EXTENSION
 from webhook_server.libs.process.runner import check_home
 from webhook_server.libs.rules.ordering import ordering_key
@@ -146,7 +146,11 @@ class ReplayRun:
 
         dispatcher = Dispatcher(ledger, max_workers=config.max_workers, process=process)
         evaluations = MergeEvaluations(dispatcher)
-        services = ServerServices(access, ledger, dispatcher, evaluations, command_help=visible_command_help)
+        # Deferred items (mergeable re-checks) stay in the ledger: a server armed with their handlers runs them.
+        deferred = DeferredWork(ledger)
+        services = ServerServices(
+            access, ledger, dispatcher, evaluations, command_help=visible_command_help, deferred=deferred
+        )
         runner_box.append(DeliveryRunner(lambda: config, services, self.logs))
         checks = CheckService(
             data_dir=self.work_dir,
@@ -168,7 +172,7 @@ class ReplayRun:
         finally:
             await dispatcher.stop()
             await evaluations.close()
-            await _cancel_background(services)
+            await deferred.stop()
             await checks.stop()
 
     async def _record(self, ledger: Ledger, replay: ReplayInput, delivery_id: str) -> Delivery:
@@ -187,13 +191,6 @@ class ReplayRun:
         if result.delivery is None:
             raise ReplayError(f"Delivery id {delivery_id} is already in the ledger")
         return result.delivery
-
-
-async def _cancel_background(services: ServerServices) -> None:
-    tasks: set[asyncio.Task[None]] = set(services.extensions.get(BACKGROUND_TASKS_EXTENSION, ()))
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def print_report(

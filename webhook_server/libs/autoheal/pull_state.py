@@ -17,7 +17,7 @@ from webhook_server.libs.pr.check_runs import complete_check_run
 from webhook_server.libs.pr.check_service import check_service
 from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.pr.merge_check import gather_merge_snapshot
-from webhook_server.libs.pr.merge_state import compare_with_base, settled_mergeable
+from webhook_server.libs.pr.merge_state import compare_with_base, schedule_mergeable_recheck
 from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.rules.can_be_merged import evaluate_merge
 from webhook_server.libs.rules.checks import CAN_BE_MERGED, VERIFIED, CheckConclusion, CheckResult
@@ -52,9 +52,10 @@ async def _size_diff(webhook: GithubWebhook, current: frozenset[str]) -> LabelDi
 
 
 async def _merge_state_diff(webhook: GithubWebhook, pull: PullSnapshot, current: frozenset[str]) -> LabelDiff:
-    mergeable = await settled_mergeable(webhook, pull)
-    compare = await compare_with_base(webhook, pull) if mergeable else None
-    return merge_state_label_diff(decide_merge_state(mergeable, compare), current)
+    if pull.mergeable is None:  # GitHub still computes it: the deferred re-check sets the labels, outside the lane
+        await schedule_mergeable_recheck(webhook, pull)
+    compare = await compare_with_base(webhook, pull) if pull.mergeable else None
+    return merge_state_label_diff(decide_merge_state(pull.mergeable, compare), current)
 
 
 async def _review_diff(webhook: GithubWebhook, pull: PullSnapshot, current: frozenset[str]) -> LabelDiff:

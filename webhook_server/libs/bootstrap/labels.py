@@ -7,6 +7,7 @@ from webhook_server.libs.bootstrap.model import RepositoryTarget
 from webhook_server.libs.bootstrap.rest import path_segment, rest_write
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.config import SizeBucket as ConfiguredSizeBucket
+from webhook_server.libs.github.labels import create_label
 from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.rules.colors import color_to_hex
 from webhook_server.libs.rules.label_sync import RepoLabel, bootstrap_labels, plan_label_sync
@@ -35,13 +36,18 @@ def desired_labels(config: RepositoryConfig) -> tuple[RepoLabel, ...]:
 
 
 async def sync_labels(target: RepositoryTarget) -> None:
-    """List the labels once, then create what is missing and re-colour what differs; nothing else."""
+    """List the labels once, then create what is missing and re-colour what differs; nothing else.
+
+    A label created meanwhile by someone else (the PR workflow, a person) counts as created, in its colour.
+    """
     url = f"/repos/{target.full_name}/labels"
     existing = [RepoLabel(item["name"], item["color"]) for item in await get_all_pages(target.github, url)]
     plan = plan_label_sync(existing, desired_labels(target.config), target.config.labels.colors)
     for label in plan.create:
-        await rest_write(target.github, "POST", url, {"name": label.name, "color": label.color})
-        LOGGER.info("%s: created label %s (#%s)", target.full_name, label.name, label.color)
+        if await create_label(target.github, target.full_name, label.name, label.color):
+            LOGGER.info("%s: created label %s (#%s)", target.full_name, label.name, label.color)
+        else:
+            LOGGER.info("%s: label %s was created meanwhile; colour #%s", target.full_name, label.name, label.color)
     for label in plan.recolor:
         await rest_write(target.github, "PATCH", f"{url}/{path_segment(label.name)}", {"color": label.color})
         LOGGER.info("%s: re-coloured label %s to #%s", target.full_name, label.name, label.color)

@@ -1,9 +1,11 @@
 """`GithubWebhook`: the per-delivery context — early exits, repository and PR resolution, draft and
 staleness rules. It says whether the delivery goes on; the runtime then hands it to the event's handler."""
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from github import Github
@@ -25,6 +27,7 @@ from webhook_server.utils.context import DeliveryContext
 LOGGER = logging.getLogger(__name__)
 
 Followup = Callable[[], Awaitable[None]]
+DEFERRED_EVENT = "deferred"  # the event name of a stand-in delivery (work outside any delivery)
 
 
 class RepositoryNotFoundInConfigError(Exception):
@@ -166,6 +169,15 @@ class GithubWebhook:
             return "skipped:stale"
         return None
 
+    async def resolve_pull(self, number: int) -> None:
+        """For work outside any delivery (a deferred re-check): resolve the repository, then fetch PR `number`.
+
+        No early exits and no draft or staleness rules: the caller decides from the fetched PR.
+        """
+        await self._resolve_repository()
+        self.pull_request = await github_api_call(self.repository.get_pull, number)
+        self.ctx.pr_number = number
+
     def after_lane(self, followup: Followup) -> None:
         """Run `followup` after the lane phase, outside the lane and the worker slot (waiting for jobs,
         requesting merge evaluations); the delivery is finalised when every followup has ended."""
@@ -179,3 +191,40 @@ class GithubWebhook:
 
     def _processed_on_draft(self) -> bool:
         return (self.event == "pull_request" and self.action == "closed") or self.event == "issue_comment"
+
+
+def stand_in_webhook(
+    config: ServerConfig, services: ServerServices, repository_full_name: str, number: int, work_id: str
+) -> GithubWebhook:
+    """A `GithubWebhook` for work outside any delivery on PR `number`; call `resolve_pull(number)` next.
+
+    Its context (hook id `work_id`, event `deferred`) records steps and tags log lines; no summary is written.
+    """
+    ctx = DeliveryContext(
+        hook_id=work_id,
+        event_type=DEFERRED_EVENT,
+        repository=repository_full_name.split("/", 1)[1],
+        repository_full_name=repository_full_name,
+        pr_number=number,
+    )
+    return GithubWebhook(stand_in_delivery(repository_full_name, number, work_id), config, services, ctx)
+
+
+def stand_in_delivery(repository_full_name: str, number: int, work_id: str) -> Delivery:
+    """The delivery-shaped input of work that belongs to no delivery: the repository and PR number only."""
+    payload = {
+        "repository": {"full_name": repository_full_name, "name": repository_full_name.split("/", 1)[1]},
+        "pull_request": {"number": number},
+    }
+    return Delivery(
+        seq=0,
+        delivery_id=work_id,
+        event=DEFERRED_EVENT,
+        action=None,
+        repository_full_name=repository_full_name,
+        ordering_key=f"pr:{repository_full_name}#{number}",
+        headers={},
+        body=json.dumps(payload).encode(),
+        received_at=datetime.now(UTC),
+        attempts=0,
+    )

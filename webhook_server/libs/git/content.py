@@ -8,6 +8,7 @@ before and after a push (`pr-workflow.md` §1.2). Answers for fixed SHAs are cac
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
@@ -161,8 +162,9 @@ async def is_clean_rebase(mirror: GitMirror, base_revision: str, before_sha: str
     Both SHAs must already be in the mirror. Any git error means "not clean".
     """
     try:
-        before = await pr_diff_hash(mirror, base_revision, before_sha)
-        after = await pr_diff_hash(mirror, base_revision, after_sha)
+        before, after = await asyncio.gather(
+            pr_diff_hash(mirror, base_revision, before_sha), pr_diff_hash(mirror, base_revision, after_sha)
+        )
     except GitError as error:
         LOGGER.info("Clean-rebase detection failed, treating the push as a new change: %s", error)
         return False

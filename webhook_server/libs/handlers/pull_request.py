@@ -11,6 +11,7 @@ from webhook_server.libs.pr.check_service import cancel_pr_jobs, cancel_supersed
 from webhook_server.libs.pr.closed import schedule_merge_state_refresh
 from webhook_server.libs.pr.inline_checks import run_inline_checks
 from webhook_server.libs.pr.label_event import process_label_event
+from webhook_server.libs.pr.merge_state import cancel_mergeable_rechecks
 from webhook_server.libs.pr.native_automerge import evaluate_native_auto_merge
 from webhook_server.libs.pr.snapshot import PullSnapshot, pull_snapshot
 from webhook_server.libs.pr.synchronize import process_push
@@ -81,6 +82,7 @@ class PullRequestHandler:
     async def _synchronize(self, pull: PullSnapshot) -> None:
         webhook = self.webhook
         await run_isolated(webhook, "cancel_superseded_jobs", lambda: cancel_superseded_jobs(webhook, pull))
+        await run_isolated(webhook, "cancel_superseded_rechecks", lambda: cancel_mergeable_rechecks(webhook, pull))
         before, after = str(webhook.payload.get("before", "")), str(webhook.payload.get("after", ""))
         await process_push(webhook, pull, before, after)
         await run_isolated(webhook, "native_auto_merge", lambda: evaluate_native_auto_merge(webhook))
@@ -105,9 +107,12 @@ class PullRequestHandler:
             webhook,
             {
                 "cancel_jobs": lambda: cancel_pr_jobs(webhook, pull),
+                "cancel_rechecks": lambda: cancel_mergeable_rechecks(webhook, pull),
                 "close_tracking_issue": lambda: close_tracking_issue(webhook, pull),
             },
         )
         await run_isolated(webhook, "release_flows", lambda: release_after_close(webhook, pull))
         if pull.merged:
-            schedule_merge_state_refresh(webhook, pull)
+            await run_isolated(
+                webhook, "schedule_merge_state_refresh", lambda: schedule_merge_state_refresh(webhook, pull)
+            )

@@ -6,6 +6,7 @@ from typing import Any
 
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.github.repository_context import GithubAccess
+from webhook_server.libs.pipeline.deferred import DeferredWork
 from webhook_server.libs.pipeline.dispatcher import Dispatcher
 from webhook_server.libs.pipeline.ledger import Ledger
 from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
@@ -24,4 +25,5 @@ class ServerServices:
     dispatcher: Dispatcher
     evaluations: MergeEvaluations
     command_help: CommandHelpSource  # the command registry's help lines; the registry sits above the PR workflow
+    deferred: DeferredWork  # ledger-backed timers (mergeable re-checks): nothing waits inside a lane
     extensions: dict[str, Any] = field(default_factory=dict)

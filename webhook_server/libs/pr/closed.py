@@ -1,25 +1,35 @@
 """After a merge, the merge-state labels of the other open PRs on the same base are refreshed
-(`pr-workflow.md` §4.2): 30 s later, in each PR's own lane, with bounded concurrency."""
+(`pr-workflow.md` §4.2): 30 s later (a deferred item in the ledger that holds no lane while it waits, so it
+survives a restart), in each PR's own lane, with bounded concurrency."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from webhook_server.libs.config import ServerConfig
+from webhook_server.libs.context.github_webhook import stand_in_webhook
 from webhook_server.libs.github.api_call import github_api_call
-from webhook_server.libs.pr.background import schedule_background
+from webhook_server.libs.pipeline.deferred import DeferredHandler, DeferredResult, Finished
+from webhook_server.libs.pipeline.jobs import JobRequest
+from webhook_server.libs.pipeline.ledger import Job, JobState
+from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.pr.merge_state import update_merge_state_labels
 from webhook_server.libs.pr.snapshot import PullSnapshot, fetch_pull, snapshot_of
+from webhook_server.utils.context import bind_context
 
 if TYPE_CHECKING:
     from webhook_server.libs.context.github_webhook import GithubWebhook
 
 LOGGER = logging.getLogger(__name__)
 
+REFRESH_KIND = "merge-state-refresh"
 REFRESH_DELAY_SECONDS = 30.0
 REFRESH_CONCURRENCY = 4
+BASE_REF = "base_ref"
 
 
 async def open_pulls_on_base(webhook: GithubWebhook, base_ref: str) -> list[int]:
@@ -41,9 +51,9 @@ async def refresh_merge_state(webhook: GithubWebhook, number: int) -> None:
     await update_merge_state_labels(webhook, pull, labels)
 
 
-async def refresh_open_pulls(webhook: GithubWebhook, merged: PullSnapshot) -> None:
-    """Queue a merge-state refresh in the lane of every other open PR on the merged PR's base."""
-    numbers = [number for number in await open_pulls_on_base(webhook, merged.base_ref) if number != merged.number]
+async def refresh_open_pulls(webhook: GithubWebhook, base_ref: str, merged_number: int) -> int:
+    """Refresh, in its own lane, every other open PR on `base_ref`; returns how many."""
+    numbers = [number for number in await open_pulls_on_base(webhook, base_ref) if number != merged_number]
     limit = asyncio.Semaphore(REFRESH_CONCURRENCY)
     full_name = webhook.repo_context.full_name
 
@@ -57,14 +67,33 @@ async def refresh_open_pulls(webhook: GithubWebhook, merged: PullSnapshot) -> No
                 LOGGER.exception("Merge-state refresh of PR #%d failed", number)
 
     await asyncio.gather(*(refresh(number) for number in numbers))
-    LOGGER.info("Refreshed merge-state labels of %d open PRs on %s", len(numbers), merged.base_ref)
+    LOGGER.info("Refreshed merge-state labels of %d open PRs on %s", len(numbers), base_ref)
+    return len(numbers)
 
 
-def schedule_merge_state_refresh(webhook: GithubWebhook, merged: PullSnapshot) -> None:
-    """After `REFRESH_DELAY_SECONDS`, refresh the other open PRs (a delayed task that holds no lane)."""
+async def schedule_merge_state_refresh(webhook: GithubWebhook, merged: PullSnapshot) -> None:
+    """Refresh the other open PRs `REFRESH_DELAY_SECONDS` after the merge (a deferred item)."""
+    request = JobRequest(
+        kind=REFRESH_KIND,
+        repository=webhook.repo_context.full_name,
+        pr_number=merged.number,
+        head_sha=merged.head_sha,
+        name=merged.base_ref,
+        spec={BASE_REF: merged.base_ref},
+        delivery_id=webhook.delivery.delivery_id,
+    )
+    await webhook.services.deferred.schedule(request, REFRESH_DELAY_SECONDS)
 
-    async def later() -> None:
-        await asyncio.sleep(REFRESH_DELAY_SECONDS)
-        await refresh_open_pulls(webhook, merged)
 
-    schedule_background(webhook, later(), name=f"merge-state refresh after #{merged.number}")
+def refresh_handler(config: Callable[[], ServerConfig], services: ServerServices) -> DeferredHandler:
+    """The deferred-work handler of `merge-state-refresh` items (registered by the runtime)."""
+
+    async def run(job: Job) -> DeferredResult:
+        assert job.pr_number is not None  # scheduled for the merged PR
+        webhook = stand_in_webhook(config(), services, job.repository, job.pr_number, f"{REFRESH_KIND}-{job.job_id}")
+        with bind_context(webhook.ctx):
+            await webhook.resolve_pull(job.pr_number)
+            refreshed = await refresh_open_pulls(webhook, str(job.spec[BASE_REF]), job.pr_number)
+        return Finished(JobState.SUCCEEDED, f"refreshed {refreshed}")
+
+    return run

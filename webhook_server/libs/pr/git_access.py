@@ -55,6 +55,12 @@ async def fetch_pull_head(webhook: GithubWebhook, number: int) -> None:
     await mirror.fetch(_token(webhook), [pull_head_refspec(number)], delivery_id=webhook.delivery.delivery_id)
 
 
+async def fetch_base_and_pull_head(webhook: GithubWebhook, base_ref: str, number: int) -> None:
+    """Fetch the base branch and `refs/pull/<n>/head` in one fetch (one round trip set instead of two)."""
+    refspecs = [branch_refspec(base_ref), pull_head_refspec(number)]
+    await mirror_of(webhook).fetch(_token(webhook), refspecs, delivery_id=webhook.delivery.delivery_id)
+
+
 async def fetch_commits(webhook: GithubWebhook, shas: Sequence[str]) -> None:
     """Fetch explicit commits the mirror lacks (payload SHAs are checked to be full SHAs)."""
     await mirror_of(webhook).fetch_missing_commits(_token(webhook), shas, delivery_id=webhook.delivery.delivery_id)

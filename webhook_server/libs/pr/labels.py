@@ -1,5 +1,6 @@
 """`LabelService`: adds and removes a PR's labels (`pr-workflow.md` §2.3) — category and length checks,
-the repository label created with its colour when missing, no polling, and a local copy of the PR's labels."""
+the repository label created with its colour when missing (one created meanwhile by someone else counts as
+created, in that colour), no polling, and a local copy of the PR's labels."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from github import Github, GithubException
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.config.rule_inputs import label_categories, size_buckets
 from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.github.labels import create_label
 from webhook_server.libs.rules.label_changes import LabelDiff
 from webhook_server.libs.rules.labels import LabelAddVerdict, check_label_to_add, resolve_label_color
 
@@ -43,13 +45,8 @@ class RepositoryLabelCache:
                 names = self._names[full_name] = await _list_repository_labels(github, full_name)
             if name in names:
                 return
-            try:
-                await _request(github, "POST", f"/repos/{full_name}/labels", {"name": name, "color": color})
-            except GithubException as error:
-                if error.status != 422:  # 422: it exists already (the cache was stale)
-                    raise
-                self._names.pop(full_name, None)
-                return
+            if not await create_label(github, full_name, name, color):
+                LOGGER.info("Label %s existed already (created meanwhile); colour #%s", name, color)
             names.add(name)
 
     def forget(self, full_name: str) -> None:

@@ -16,11 +16,10 @@ from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.pr import owners_service
 from webhook_server.libs.pr.automerge import merge_if_automerge
-from webhook_server.libs.pr.background import schedule_background
 from webhook_server.libs.pr.check_runs import complete_check_run, failure_result, write_check_run
 from webhook_server.libs.pr.graphql import unresolved_review_threads
 from webhook_server.libs.pr.labels import LabelService
-from webhook_server.libs.pr.merge_state import settled_mergeable
+from webhook_server.libs.pr.merge_state import schedule_mergeable_recheck
 from webhook_server.libs.pr.snapshot import PullSnapshot, refresh_snapshot
 from webhook_server.libs.rules.can_be_merged import (
     CAN_BE_MERGED_ERROR_TEXT,
@@ -31,9 +30,6 @@ from webhook_server.libs.rules.can_be_merged import (
     MergeVerdict,
     ReviewThread,
     evaluate_merge,
-)
-from webhook_server.libs.rules.can_be_merged import (
-    RECHECK_DELAY_SECONDS as RULE_RECHECK_DELAY_SECONDS,
 )
 from webhook_server.libs.rules.checks import (
     CAN_BE_MERGED,
@@ -50,7 +46,6 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 STEP_NAME = "check_merge_eligibility"
-RECHECK_DELAY_SECONDS = float(RULE_RECHECK_DELAY_SECONDS)  # `mergeable` unknown: evaluate again this much later
 
 
 async def head_check_runs(webhook: GithubWebhook, head_sha: str) -> tuple[CheckRunState, ...]:
@@ -93,18 +88,18 @@ async def _threads(webhook: GithubWebhook, number: int) -> tuple[ReviewThread, .
 
 
 async def gather_merge_snapshot(webhook: GithubWebhook, pull: PullSnapshot) -> MergeSnapshot:
-    """Read every input of the verdict concurrently (step 3 of §12)."""
+    """Read every input of the verdict concurrently (step 3 of §12); `mergeable` as just fetched (a null
+    one is re-checked later through the ledger, never waited for in the lane)."""
     config = webhook.repo_config
-    runs, statuses, mergeable, owners, contexts, threads = await asyncio.gather(
+    runs, statuses, owners, contexts, threads = await asyncio.gather(
         head_check_runs(webhook, pull.head_sha),
         head_statuses(webhook, pull.head_sha),
-        settled_mergeable(webhook, pull),
         owners_service.pr_owners(webhook),
         required_status_contexts(webhook, pull.base_ref),
         _threads(webhook, pull.number),
     )
     return MergeSnapshot(
-        mergeable=mergeable,
+        mergeable=pull.mergeable,
         labels=tuple(sorted(pull.labels)),
         owners=owners,
         pr_author=pull.author,
@@ -146,7 +141,7 @@ async def evaluate_can_be_merged(webhook: GithubWebhook) -> None:
     if verdict is None:
         return
     if verdict.recheck_later:
-        _recheck_later(webhook)
+        await schedule_mergeable_recheck(webhook, pull, evaluate=True)
     if verdict.can_merge:
         current = replace(pull, labels=await labels.current())
         await merge_if_automerge(webhook, current, evaluated_sha=pull.head_sha)
@@ -170,16 +165,3 @@ async def _evaluate(webhook: GithubWebhook) -> tuple[MergeVerdict | None, PullSn
         await _publish(webhook, pull, verdict, labels)
         step.data.update(can_merge=verdict.can_merge, reason=verdict.reason)
     return verdict, pull, labels
-
-
-def _recheck_later(webhook: GithubWebhook) -> None:
-    pr_key = webhook.pr_lane_key
-
-    async def evaluate() -> None:
-        await evaluate_can_be_merged(webhook)
-
-    async def later() -> None:
-        await asyncio.sleep(RECHECK_DELAY_SECONDS)
-        await webhook.services.evaluations.request(pr_key, webhook.delivery.delivery_id, evaluate)
-
-    schedule_background(webhook, later(), name=f"re-evaluation of {pr_key}")

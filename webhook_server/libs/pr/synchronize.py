@@ -32,8 +32,7 @@ async def detect_clean_rebase(webhook: GithubWebhook, pull: PullSnapshot, before
     if not (is_full_sha(before) and is_full_sha(after)):
         return False
     try:
-        await git_access.fetch_base(webhook, pull.base_ref)
-        await git_access.fetch_pull_head(webhook, pull.number)
+        await git_access.fetch_base_and_pull_head(webhook, pull.base_ref, pull.number)
         await git_access.fetch_commits(webhook, [before, after])
     except GitError as error:
         LOGGER.info("Clean-rebase detection could not fetch the commits; not clean: %s", error)

@@ -12,7 +12,6 @@ from webhook_server.libs.rules.reviewer_state import logins_with_label_prefix
 
 CAN_BE_MERGED_TITLE = "Check if can be merged"
 CAN_BE_MERGED_ERROR_TEXT = "Failed to check if can be merged, check logs"
-RECHECK_DELAY_SECONDS = 30
 _PASSED_CONCLUSIONS = frozenset({"success", "neutral", "skipped"})
 
 
@@ -123,7 +122,7 @@ class MergeVerdict:
 
     @property
     def recheck_later(self) -> bool:
-        """Whether another evaluation should be requested `RECHECK_DELAY_SECONDS` later."""
+        """Whether `mergeable` must be looked at again (a deferred re-check, then another evaluation)."""
         return any(reason.code is MergeReasonCode.MERGEABILITY_UNKNOWN for reason in self.reasons)
 
     @property

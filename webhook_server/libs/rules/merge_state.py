@@ -26,7 +26,8 @@ class MergeStateDecision:
 
 
 def decide_merge_state(mergeable: bool | None, compare: CompareResult | None) -> MergeStateDecision:
-    """The §4.1 rule. `mergeable` None = still unknown after polling; `compare` None = the compare failed.
+    """The §4.1 rule. `mergeable` None = still unknown (a deferred re-check follows); `compare` None = the
+    compare failed.
 
     Conflicts stop the evaluation: `needs-rebase` is left as is while `mergeable` is false.
     """
@@ -51,3 +52,22 @@ def merge_state_label_diff(decision: MergeStateDecision, current: Iterable[str])
         elif wanted is False and label in present:
             to_remove.append(label)
     return LabelDiff(to_add=tuple(to_add), to_remove=tuple(to_remove))
+
+
+@dataclass(frozen=True)
+class RecheckSchedule:
+    """When to look at a null `mergeable` again: every `fast_interval` s during the first `fast_window` s
+    (§4.1), then every `slow_interval` s (§12's re-evaluation), giving up after `limit` s."""
+
+    fast_interval: float = 5.0
+    fast_window: float = 30.0
+    slow_interval: float = 30.0
+    limit: float = 600.0
+
+
+def next_recheck_delay(schedule: RecheckSchedule, waited: float) -> float | None:
+    """Seconds until the next re-check of a `mergeable` still null after `waited` s; None: give up."""
+    if waited >= schedule.limit:
+        return None
+    interval = schedule.fast_interval if waited < schedule.fast_window else schedule.slow_interval
+    return min(interval, schedule.limit - waited)

@@ -29,6 +29,7 @@ from webhook_server.libs.github.graphql_sessions import close_sessions as close_
 from webhook_server.libs.github.repository_context import GithubAccess, RepositoryContext
 from webhook_server.libs.github.transport import install_transport
 from webhook_server.libs.github.urls import git_base_url
+from webhook_server.libs.pipeline.deferred import DeferredWork
 from webhook_server.libs.pipeline.delivery import Delivery, RecordStatus
 from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.pipeline.intake import AcceptedDelivery, PersistFailedError
@@ -37,8 +38,10 @@ from webhook_server.libs.pipeline.ledger.jobs import Job
 from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.pr.ai_title import AI_TITLE_JOB_KIND, abandon_interrupted_title_job
-from webhook_server.libs.pr.background import BACKGROUND_TASKS_EXTENSION
+from webhook_server.libs.pr.closed import REFRESH_KIND, refresh_handler
 from webhook_server.libs.pr.git_access import CHECKS_EXTENSION, MIRRORS_EXTENSION
+from webhook_server.libs.pr.merge_state import RECHECK_KIND
+from webhook_server.libs.pr.mergeable_recheck import recheck_handler
 from webhook_server.libs.pr.test_oracle import (
     ORACLE_JOB_KIND,
     abandon_interrupted_oracle_job,
@@ -179,9 +182,17 @@ class ServerRuntime:
         self.last_delivery_before_start = await self.ledger.latest_received_at()  # queued before any intake record
         self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
         self.evaluations = MergeEvaluations(self.dispatcher)
+        self.deferred = DeferredWork(self.ledger)
         self.services = ServerServices(
-            self.access, self.ledger, self.dispatcher, self.evaluations, command_help=visible_command_help
+            self.access,
+            self.ledger,
+            self.dispatcher,
+            self.evaluations,
+            command_help=visible_command_help,
+            deferred=self.deferred,
         )
+        self.deferred.register(RECHECK_KIND, recheck_handler(self.current_config, self.services))
+        self.deferred.register(REFRESH_KIND, refresh_handler(self.current_config, self.services))
         self._runner = DeliveryRunner(self.current_config, self.services, self.logs)
         await self.dispatcher.start()
         await self._start_checks_and_bootstrap()
@@ -229,12 +240,15 @@ class ServerRuntime:
         return await self.recovery.resolve_repository(full_name)
 
     async def _unfinished_job(self, job: Job) -> None:
-        """Jobs other than checks left by a previous process: oracle calls are never repeated; cherry-picks
-        resume idempotently; other release jobs end failed (see `release.resume`)."""
+        """Jobs other than checks left by a previous process: oracle calls are never repeated; deferred work
+        (mergeable re-checks) is armed again; cherry-picks resume idempotently; other release jobs end failed
+        (see `release.resume`)."""
         if job.kind == ORACLE_JOB_KIND:
             await abandon_interrupted_oracle_job(self.ledger, job)
         elif job.kind == AI_TITLE_JOB_KIND:
             await abandon_interrupted_title_job(self.ledger, job)
+        elif self.deferred.handles(job.kind):
+            self.deferred.resume(job)
         elif job.kind in RELEASE_JOB_KINDS:
             service = server_release_service(self.services, self.data_dir)
             await resume_release_job(service, job, await self._resolve_for_job(job.repository))
@@ -288,11 +302,12 @@ class ServerRuntime:
         await self.watcher.check_now(force=True)
 
     async def stop(self) -> None:
-        """Stop in reverse order: background tasks, dispatcher (grace period), ledger, GraphQL sessions, logs."""
+        """Stop in reverse order: background tasks, deferred timers (rows stay for the next start), dispatcher
+        (grace period), ledger, GraphQL sessions, logs."""
         await self._cancel_tasks()
+        await self.deferred.stop()
         await self.dispatcher.stop()
         await self.evaluations.close()
-        await self._cancel_background_tasks()
         await self.checks.stop()
         await self.ledger.close()
         await close_graphql_sessions()
@@ -300,13 +315,6 @@ class ServerRuntime:
 
     async def _cancel_tasks(self) -> None:
         await self.supervisor.cancel_all()
-
-    async def _cancel_background_tasks(self) -> None:
-        """Delayed re-evaluations and post-merge refreshes belong to no delivery: cancel them at shutdown."""
-        tasks: set[asyncio.Task[None]] = set(self.services.extensions.get(BACKGROUND_TASKS_EXTENSION, ()))
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def accept(self, delivery: AcceptedDelivery) -> bool:
         """Persist a validated delivery (durably) and hand it to the dispatcher."""

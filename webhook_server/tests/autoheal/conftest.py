@@ -15,7 +15,8 @@ import pytest
 from webhook_server.libs.autoheal import service
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.pacer import PacerLimits
-from webhook_server.libs.pr import closed, merge_check, merge_state
+from webhook_server.libs.pr import closed, merge_state
+from webhook_server.libs.rules.merge_state import RecheckSchedule
 from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.tests.e2e.harness import InProcessServer, RunningServer, free_port, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
@@ -95,11 +96,10 @@ async def quiet(fake: FakeGitHub, seconds: float = 2.0, timeout: float = 60.0) -
 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Shrink waits: mergeable polling, re-checks, write pacing, retry back-off, the reconcile-after-gap delay."""
-    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
-    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
+    """Shrink waits: mergeable re-checks, write pacing, retry back-off, the reconcile-after-gap delay."""
+    schedule = RecheckSchedule(fast_interval=0.05, fast_window=0.3, slow_interval=0.3, limit=1.0)
+    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", schedule)
     monkeypatch.setattr(closed, "REFRESH_DELAY_SECONDS", 0.05)
-    monkeypatch.setattr(merge_check, "RECHECK_DELAY_SECONDS", 0.2)
     monkeypatch.setattr(service, "GAP_RECONCILE_DELAY_SECONDS", 1.0)
     monkeypatch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
     api_call.configure(policy=api_call.RetryPolicy(time_scale=0.001))

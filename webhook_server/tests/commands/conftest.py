@@ -9,12 +9,13 @@ import pytest
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.pacer import PacerLimits
 from webhook_server.libs.pr import merge_state
-from webhook_server.libs.rules import can_be_merged
+from webhook_server.libs.rules.merge_state import RecheckSchedule
 from webhook_server.tests.commands.oracle_server import OracleServer
 from webhook_server.tests.commands.world import CommandWorld, start_world
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.server import FakeGitHubServer
 
+FAST_RECHECKS = RecheckSchedule(fast_interval=0.1, fast_window=0.5, slow_interval=0.2, limit=30.0)
 QUIET_SECONDS = 0.1  # the spec's 3 s merge-evaluation window, shrunk for test speed
 
 
@@ -27,10 +28,12 @@ def oracle() -> Iterator[OracleServer]:
 
 
 def _shrink_waits(patch: pytest.MonkeyPatch) -> None:
-    """Mergeable polling, the re-check delay, write pacing and retry back-off, shrunk for test speed."""
-    patch.setattr(merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
-    patch.setattr(merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
-    patch.setattr(can_be_merged, "RECHECK_DELAY_SECONDS", 0.2)
+    """Mergeable re-checks, write pacing and retry back-off, shrunk for test speed."""
+    patch.setattr(
+        merge_state,
+        "RECHECK_SCHEDULE",
+        RecheckSchedule(fast_interval=0.1, fast_window=0.5, slow_interval=0.2, limit=30.0),
+    )
     patch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
     api_call.configure(policy=api_call.RetryPolicy(time_scale=0.001))
 

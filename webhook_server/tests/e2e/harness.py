@@ -144,7 +144,8 @@ class InProcessServer:
     loop: Literal["auto", "asyncio", "uvloop"] = "auto"  # "auto": uvloop when installed, as in production
     port: int | None = None  # None: a free port per start; fixed: a restart keeps the URL (webhook-ip)
 
-    def start(self) -> RunningServer:
+    def start(self, *, wait_for_bootstrap: bool = True) -> RunningServer:
+        """Serve and wait until the listener is up (and, by default, until the startup bootstrap ended)."""
         config = load_config(self.data_dir)
         app = create_app(config)
         port = self.port or free_port()
@@ -161,7 +162,7 @@ class InProcessServer:
                 raise RuntimeError("server under test did not start")
             time.sleep(0.01)
         runtime: ServerRuntime = app.state.runtime
-        if not runtime.bootstrapped.wait(timeout=60):
+        if wait_for_bootstrap and not runtime.bootstrapped.wait(timeout=60):
             raise RuntimeError("startup bootstrap did not finish")
         return RunningServer(base_url=f"http://127.0.0.1:{port}", data_dir=self.data_dir, runtime=runtime)
 

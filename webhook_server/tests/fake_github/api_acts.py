@@ -7,6 +7,7 @@ Each change emits the webhooks GitHub would send for it.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -175,18 +176,27 @@ class ActMixin(ApiBase):
             return actions_git.merge_pull(self._backend, repo, issue, self._user(author, repo), method)
 
     def set_mergeable(
-        self, full_name: str, number: int, value: bool | None, state: str | None = None, *, unknown_reads: int = 0
+        self,
+        full_name: str,
+        number: int,
+        value: bool | None,
+        state: str | None = None,
+        *,
+        unknown_reads: int = 0,
+        unknown_seconds: float = 0.0,
     ) -> None:
-        """Pin what GitHub reports as `mergeable`/`mergeable_state` (default: computed with git).
+        """Pin what GitHub reports as `mergeable`/`mergeable_state` of an open PR (default: computed with git).
 
         With `unknown_reads=N`, the next N `GET /pulls/{n}` answer `mergeable: null` ("unknown")
-        before `value` settles. `value=None` keeps it unknown. `clear_mergeable` restores git's answer.
+        before `value` settles; with `unknown_seconds=S`, every read of the next S seconds does.
+        `value=None` keeps it unknown. `clear_mergeable` restores git's answer. Closed PRs answer null.
         """
         default_state = "unknown" if value is None else "clean" if value else "dirty"
+        until = time.monotonic() + unknown_seconds if unknown_seconds else 0.0
         with self.state.lock:
             _, issue = self._pull(full_name, number)
             assert issue.pull is not None
-            issue.pull.mergeable_override = Mergeability(value, state or default_state, unknown_reads)
+            issue.pull.mergeable_override = Mergeability(value, state or default_state, unknown_reads, until)
 
     def clear_mergeable(self, full_name: str, number: int) -> None:
         with self.state.lock:

@@ -59,6 +59,7 @@ CASES = [
     Case("GET", "/repos/{owner}/{repo}/labels", "/repos/{repo}/labels", 200),
     Case("POST", "/repos/{owner}/{repo}/labels", "/repos/{repo}/labels", 201, body={"name": "new", "color": "aabbcc"}),
     Case("POST", "/repos/{owner}/{repo}/labels", "/repos/{repo}/labels", 422, body={"name": "new"}),
+    Case("POST", "/repos/{owner}/{repo}/labels", "/repos/{repo}/labels", 422, body={"name": "NEW"}),
     Case("GET", "/repos/{owner}/{repo}/labels/{name}", "/repos/{repo}/labels/new", 200),
     Case("PATCH", "/repos/{owner}/{repo}/labels/{name}", "/repos/{repo}/labels/new", 200, body={"color": "000000"}),
     Case("DELETE", "/repos/{owner}/{repo}/labels/{name}", "/repos/{repo}/labels/new", 204),

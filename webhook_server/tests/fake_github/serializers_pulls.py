@@ -37,15 +37,15 @@ def changed_files(repo: Repo, issue: Issue) -> list[FileChange]:
 
 
 def mergeability(repo: Repo, issue: Issue) -> tuple[bool | None, str]:
-    """(mergeable, mergeable_state): a test-set value if any, else computed with git."""
+    """(mergeable, mergeable_state): null once closed, else a test-set value if any, else computed with git."""
     pull = pull_of(issue)
     override = pull.mergeable_override
+    if issue.state != "open":  # like GitHub: a closed or merged PR keeps `mergeable` null
+        return None, "unknown"
     if override is not None:
-        if override.unknown_reads > 0:
+        if override.unknown():
             return None, "unknown"
         return override.value, override.state
-    if issue.state != "open":
-        return None, "unknown"
     base = base_tip(repo, pull)
     if repo.git.merge_tree(base, pull.head_sha) is None:
         return False, "dirty"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -105,11 +106,17 @@ class AutoMerge:
 
 @dataclass
 class Mergeability:
-    """A test-set mergeability: `value` after `unknown_reads` reads that answer null."""
+    """A test-set mergeability: `value` after `unknown_reads` reads that answer null, and not before the
+    monotonic time `unknown_until` (GitHub computing it for a while after a push)."""
 
     value: bool | None
     state: str
     unknown_reads: int = 0
+    unknown_until: float = 0.0
+
+    def unknown(self) -> bool:
+        """Whether GitHub is still computing it (reads answer null)."""
+        return self.unknown_reads > 0 or time.monotonic() < self.unknown_until
 
 
 @dataclass

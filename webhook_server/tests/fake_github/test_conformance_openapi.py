@@ -43,6 +43,12 @@ ALLOWED_ERRORS = [
     # `account` is anyOf(simple-user, enterprise); openapi-core also reports the enterprise branch.
     ("/app/installations", re.compile(r"^'(name|slug|created_at|updated_at)' is a required property$")),
 ]
+# The machine-readable codes of a 422 `errors[]` entry, as GitHub's full REST description enumerates them
+# (its error schema; the trimmed description keeps only `code: string`).
+VALIDATION_CODES = {"missing", "missing_field", "invalid", "already_exists", "unprocessable", "custom"}
+# What GitHub answers when a create meets an existing name (compared case-insensitively for labels).
+ALREADY_EXISTS = [{"resource": "Label", "field": "name", "code": "already_exists"}]
+_LABELS = "/repos/{owner}/{repo}/labels"
 # Statuses GitHub answers that the description does not list for the operation.
 UNDOCUMENTED_STATUSES = {
     (
@@ -152,6 +158,29 @@ def _unexpected(openapi: OpenAPI, request: MockRequest, response: MockResponse, 
     return []
 
 
+def _unknown_validation_codes(case: Case, response: httpx.Response) -> list[str]:
+    if response.status_code != 422:
+        return []
+    codes = {error.get("code") for error in response.json().get("errors", [])}
+    return [f"{case.method} {case.template}: undocumented 422 code {code!r}" for code in codes - VALIDATION_CODES]
+
+
+def test_creating_an_existing_label_answers_already_exists_like_github(world: World, openapi: OpenAPI) -> None:
+    url = f"{world.fake.base_url}/repos/{REPO}/labels"
+    headers = world.headers("pat")
+    with httpx.Client(timeout=15) as http:
+        assert http.post(url, json={"name": "race", "color": "aabbcc"}, headers=headers).status_code == 201
+        answers = [http.post(url, json={"name": name, "color": "000000"}, headers=headers) for name in ("race", "RACE")]
+    for answer in answers:
+        assert answer.status_code == 422
+        assert answer.json()["message"] == "Validation Failed"
+        assert answer.json()["errors"] == ALREADY_EXISTS
+        request = MockRequest("https://api.github.com", "POST", f"/repos/{REPO}/labels", path_pattern=_LABELS)
+        mock = MockResponse(answer.content, status_code=422, headers=dict(answer.headers))
+        assert _unexpected(openapi, request, mock, _LABELS) == []
+    assert world.fake.repo_labels(REPO)["race"] == "aabbcc"  # the refused create changed nothing
+
+
 def test_validation_reports_a_malformed_response(openapi: OpenAPI) -> None:
     template = "/repos/{owner}/{repo}/labels/{name}"
     request = MockRequest("https://api.github.com", "GET", "/repos/a/b/labels/x", path_pattern=template)
@@ -195,6 +224,7 @@ def test_responses_conform_to_githubs_openapi_description(world: World, openapi:
             mock = MockResponse(response.content, status_code=response.status_code, headers=dict(response.headers))
             if (case.method, case.template, case.status) in UNDOCUMENTED_STATUSES:
                 continue
+            failures.extend(_unknown_validation_codes(case, response))
             details = _unexpected(openapi, request, mock, case.template)
             if details:
                 failures.append(f"{case.method} {case.template} ({response.status_code}): {details[:5]}")

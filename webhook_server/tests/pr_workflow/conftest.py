@@ -15,7 +15,8 @@ import pytest
 
 from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.pacer import PacerLimits
-from webhook_server.libs.pr import closed, merge_check, merge_state
+from webhook_server.libs.pr import closed, merge_state
+from webhook_server.libs.rules.merge_state import RecheckSchedule
 from webhook_server.tests.e2e.harness import DeliveryRow, InProcessServer, RunningServer, server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.fake_github.webhook_schemas import unexpected_errors
@@ -25,6 +26,7 @@ API_USER = "webhook-bot"
 AUTHOR = "dave"
 OWNERS = "approvers:\n  - alice\nreviewers:\n  - bob\n  - carol\n"
 QUIET_SECONDS = 0.2
+FAST_RECHECKS = RecheckSchedule(fast_interval=0.1, fast_window=0.5, slow_interval=0.2, limit=30.0)
 PEOPLE = {API_USER: "admin", "alice": "write", "bob": "write", "carol": "write", AUTHOR: "write", "erin": "triage"}
 
 
@@ -36,6 +38,14 @@ class PrEnv:
     server: RunningServer
     repo: str = REPO
     forwarded: list[str] = field(default_factory=list)
+    process: InProcessServer | None = None
+
+    def restart(self) -> None:
+        """Stop the server (its ledger and data dir stay) and start it again, like a restart of the process."""
+        assert self.process is not None
+        self.process.stop()
+        self.server = self.process.start()
+        self.server.runtime.evaluations.quiet_seconds = QUIET_SECONDS
 
     def latest_payload(self, event: str, action: str | None = None) -> dict[str, Any]:
         """The newest webhook payload the fake emitted for `event` (and `action`)."""
@@ -99,11 +109,9 @@ def setup_repository(fake: FakeGitHub, files: dict[str, str] | None = None, **re
 
 @pytest.fixture
 def fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shrink the spec's waits (mergeable polling, re-check, post-merge delay, write pacing, retry back-off)."""
-    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
-    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_LIMIT_SECONDS", 0.3)
+    """Shrink the spec's waits (mergeable re-checks, post-merge delay, write pacing, retry back-off)."""
+    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", FAST_RECHECKS)
     monkeypatch.setattr(closed, "REFRESH_DELAY_SECONDS", 0.05)
-    monkeypatch.setattr(merge_check, "RECHECK_DELAY_SECONDS", 0.2)
     monkeypatch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
     api_call.configure(policy=api_call.RetryPolicy(time_scale=0.001))
 
@@ -125,7 +133,7 @@ def make_env(fake_github: FakeGitHub, tmp_path: Path, fast_waits: None) -> Itera
         servers.append(server)
         running = server.start()
         running.runtime.evaluations.quiet_seconds = QUIET_SECONDS  # test speed: the spec's window is 3 s
-        return PrEnv(fake_github, running)
+        return PrEnv(fake_github, running, process=server)
 
     yield factory
     for server in servers:

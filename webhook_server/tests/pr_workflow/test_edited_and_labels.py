@@ -107,15 +107,17 @@ async def test_unrelated_and_own_can_be_merged_labels_are_skipped(make_env: EnvF
     assert (await env.forward("pull_request", "labeled")).outcome == "skipped:label"
 
 
-async def test_label_created_elsewhere_is_used_and_not_recoloured(make_env: EnvFactory) -> None:
+async def test_label_created_elsewhere_is_used_and_given_its_colour(make_env: EnvFactory) -> None:
     env = await make_env()
     env.fake.create_branch(env.repo, "release-2", from_ref="main")
     await env.open_pr(head="first")  # the server now knows the repository's labels
-    env.fake.create_label(env.repo, "branch-release-2", "ffffff")
+    env.fake.create_label(env.repo, "Branch-Release-2", "ffffff")  # by hand; GitHub compares names ignoring case
 
     number = await env.open_pr(head="second", base="release-2")
 
-    assert "branch-release-2" in env.labels(number)
-    assert env.fake.repo_labels(env.repo)["branch-release-2"].lower() == "ffffff"
+    assert "Branch-Release-2" in env.labels(number)
+    assert env.fake.repo_labels(env.repo)["Branch-Release-2"].lower() == "1d76db"  # `branch-*` colour (§2.2)
     [refused_create] = [call for call in env.fake.calls("POST", f"/repos/{env.repo}/labels") if call.status == 422]
     assert refused_create.identity == API_USER
+    [recolour] = env.fake.calls("PATCH", f"/repos/{env.repo}/labels/")
+    assert recolour.identity == API_USER

@@ -147,7 +147,7 @@ async def test_merge_state_labels_follow_mergeable(make_env: EnvFactory) -> None
     env.fake.set_mergeable(env.repo, number, True, "clean", unknown_reads=2)
     env.fake.push(env.repo, "feature", {"a.py": "x = 7\n"}, author=AUTHOR)
     await env.forward("pull_request", "synchronize")
-    assert "has-conflicts" not in env.labels(number)
+    env.fake.wait_until(lambda: "has-conflicts" not in env.labels(number))  # a deferred re-check settles it
 
 
 async def test_native_auto_merge_for_auto_verified_author(make_env: EnvFactory) -> None:

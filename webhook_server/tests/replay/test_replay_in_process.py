@@ -16,6 +16,7 @@ from webhook_server.libs.github import api_call, transport
 from webhook_server.libs.github.pacer import PacerLimits
 from webhook_server.libs.github.token_pool import TOKENS
 from webhook_server.libs.pr import merge_state
+from webhook_server.libs.rules.merge_state import RecheckSchedule
 from webhook_server.tests.e2e.harness import server_config, write_data_dir
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.tests.pr_workflow.conftest import REPO, setup_repository
@@ -23,7 +24,8 @@ from webhook_server.tests.pr_workflow.conftest import REPO, setup_repository
 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(merge_state, "MERGEABLE_POLL_INTERVAL_SECONDS", 0.05)
+    schedule = RecheckSchedule(fast_interval=0.05, fast_window=0.3, slow_interval=0.3, limit=1.0)
+    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", schedule)
     monkeypatch.setattr(transport.PACER, "limits", PacerLimits(writes_per_minute=60000.0, write_burst=1000))
     yield
     TOKENS.clear()

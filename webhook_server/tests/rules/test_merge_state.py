@@ -1,4 +1,5 @@
-"""`has-conflicts` / `needs-rebase` decisions (§4.1) and the resulting label changes."""
+"""`has-conflicts` / `needs-rebase` decisions (§4.1), the resulting label changes, and when a null
+`mergeable` is looked at again."""
 
 import pytest
 
@@ -6,8 +7,10 @@ from webhook_server.libs.rules.label_changes import LabelDiff
 from webhook_server.libs.rules.merge_state import (
     CompareResult,
     MergeStateDecision,
+    RecheckSchedule,
     decide_merge_state,
     merge_state_label_diff,
+    next_recheck_delay,
 )
 
 BEHIND = CompareResult(behind_by=3, status="behind")
@@ -67,3 +70,24 @@ def test_decide_merge_state(
 )
 def test_merge_state_label_diff(decision: MergeStateDecision, current: tuple[str, ...], expected: LabelDiff) -> None:
     assert merge_state_label_diff(decision, current) == expected
+
+
+SPEC_SCHEDULE = RecheckSchedule()
+
+
+@pytest.mark.parametrize(
+    ("waited", "expected"),
+    [(0.0, 5.0), (12.0, 5.0), (29.9, 5.0), (30.0, 30.0), (200.0, 30.0), (590.0, 10.0), (600.0, None), (900.0, None)],
+    ids=[
+        "first",
+        "inside-fast-window",
+        "end-of-fast-window",
+        "slow-after-30s",
+        "slow",
+        "capped-by-limit",
+        "limit",
+        "past",
+    ],
+)
+def test_next_recheck_delay(waited: float, expected: float | None) -> None:
+    assert next_recheck_delay(SPEC_SCHEDULE, waited) == expected

@@ -235,6 +235,10 @@ class Ledger:
         """Put a job back to `queued` (a restart such as `/retest`)."""
         await self._run(jobs.mark_job_queued, job_id)
 
+    async def reschedule_job(self, job_id: int, spec: dict[str, Any]) -> None:
+        """Put deferred work back to `queued` with its new spec (next due time, attempt)."""
+        await self._run(jobs.reschedule_job, job_id, spec)
+
     async def mark_job_running(self, job_id: int) -> None:
         """The job's process started."""
         await self._run(jobs.mark_job_running, job_id)

@@ -100,6 +100,16 @@ def mark_job_queued(connection: sqlite3.Connection, job_id: int) -> None:
     )
 
 
+def reschedule_job(connection: sqlite3.Connection, job_id: int, spec: dict[str, Any]) -> None:
+    """Back to `queued` with a new spec (deferred work waiting for its next due time)."""
+    _update_one(
+        connection,
+        "UPDATE jobs SET status = ?, spec = ?, started_at = NULL WHERE job_id = ?",
+        (JobState.QUEUED.value, json.dumps(spec), job_id),
+        job_id,
+    )
+
+
 def mark_job_running(connection: sqlite3.Connection, job_id: int) -> None:
     """The job's process started."""
     _update_one(
