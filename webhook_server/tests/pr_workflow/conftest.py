@@ -40,10 +40,14 @@ class PrEnv:
     forwarded: list[str] = field(default_factory=list)
     process: InProcessServer | None = None
 
-    def restart(self) -> None:
-        """Stop the server (its ledger and data dir stay) and start it again, like a restart of the process."""
+    def stop(self) -> None:
+        """Stop the server; its ledger and data dir stay for `start` (a restart of the process)."""
         assert self.process is not None
         self.process.stop()
+
+    def start(self) -> None:
+        """Start the stopped server again on the same data dir."""
+        assert self.process is not None
         self.server = self.process.start()
         self.server.runtime.evaluations.quiet_seconds = QUIET_SECONDS
 

@@ -182,7 +182,7 @@ async def test_closing_merging_or_pushing_stops_the_recheck_at_once(make_env: En
 
 
 async def test_a_pending_recheck_survives_a_restart(make_env: EnvFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", RecheckSchedule(fast_interval=1.0, limit=30.0))
+    monkeypatch.setattr(merge_state, "RECHECK_SCHEDULE", RecheckSchedule(fast_interval=3.0, limit=60.0))
     env = await make_env()
     number = await env.open_pr()
     env.fake.set_mergeable(env.repo, number, None)
@@ -190,8 +190,9 @@ async def test_a_pending_recheck_survives_a_restart(make_env: EnvFactory, monkey
     await env.forward("pull_request", "synchronize")
     [before] = rechecks(env, number)
 
+    env.stop()
     env.fake.set_mergeable(env.repo, number, False, "dirty")  # settles while the server is down
-    env.restart()
+    env.start()
 
     env.fake.wait_until(lambda: "has-conflicts" in env.labels(number), timeout=30)
     assert wait_for_end(env, number) == [("succeeded", "settled")]
