@@ -115,7 +115,7 @@ CONFIG_RELOADS_TOTAL = Counter(
 # Auto-heal (issue 18): redeliveries requested for missed deliveries, and drift corrections on open PRs.
 MISSED_DELIVERIES_RECOVERED_TOTAL = Counter(
     "webhook_server_missed_deliveries_recovered_total",
-    "Missed deliveries GitHub was asked to send again, by hook kind (repository or app).",
+    "Missed deliveries GitHub was asked to send again, by hook kind (repo or app).",
     ["hook"],
     registry=METRICS_REGISTRY,
 )

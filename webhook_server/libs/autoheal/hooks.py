@@ -16,7 +16,7 @@ from webhook_server.libs.github.repository_context import GithubAccess
 
 LOGGER = logging.getLogger(__name__)
 
-REPOSITORY_HOOK = "repository"
+REPOSITORY_HOOK = "repo"
 APP_HOOK = "app"
 
 
