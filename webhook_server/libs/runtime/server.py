@@ -174,11 +174,17 @@ class ServerRuntime:
             resolve_repository=self._resolve_for_job,
         )
         self.recovery = CheckRecovery(config, self.access, self.ledger, self.checks)
+        self.evaluations.add_work_probe(self._pr_jobs_active)
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
         await self.checks.start(other_jobs=self._unfinished_job)
         warn_insecure_oracle_urls(config)
         self._spawn(self._startup_bootstrap())
+
+    def _pr_jobs_active(self, pr_key: str) -> bool:
+        """Whether a job of the PR with lane key `pr:<full name>#<number>` is queued or running."""
+        repository, _, number = pr_key.removeprefix("pr:").rpartition("#")
+        return number.isdigit() and self.checks.jobs.has_active(repository, int(number))
 
     async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
         return await self.recovery.resolve_repository(full_name)
