@@ -51,6 +51,11 @@ class CheckRuns:
         self._ledger = ledger
         self._listings: OrderedDict[tuple[str, str], asyncio.Future[dict[str, int]]] = OrderedDict()
         self._last_written: OrderedDict[RunKey, dict[str, Any]] = OrderedDict()
+        self._written_at: OrderedDict[RunKey, float] = OrderedDict()
+
+    def written_at(self, full_name: str, head_sha: str, name: str) -> float | None:
+        """When this process last changed the run (event-loop time), or None."""
+        return self._written_at.get((full_name, head_sha, name))
 
     async def queue(self, repo: RepositoryContext, head_sha: str, name: str, output: CheckOutput) -> bool:
         """Set the run to `queued`; returns whether the write succeeded."""
@@ -97,6 +102,7 @@ class CheckRuns:
             run_id = int(created["id"])
         await self._ledger.check_run_put(full_name, head_sha, name, run_id)
         _remember(self._last_written, key, body)
+        _remember(self._written_at, key, asyncio.get_running_loop().time())
         return run_id
 
     async def _owned_runs(self, client: Github, full_name: str, head_sha: str, app_id: int) -> dict[str, int]:
