@@ -61,7 +61,7 @@ def _print_scenario(results: list[StepResult], latency: float, show_calls: bool)
         if show_calls:
             for delivery in (result.main, *result.followups):
                 print(f"  {delivery.event}.{delivery.action}: {len(delivery.calls)}")
-                for call in delivery.described():
+                for call in delivery.described(since=result.sent_at):
                     print(f"    {call}")
     print(f"total api_calls {sum(result.step_calls for result in results)}")
 

@@ -47,8 +47,9 @@ class DeliveryCalls:
     def writes(self) -> int:
         return sum(1 for call in self.calls if call.method != "GET")
 
-    def described(self) -> list[str]:
-        return [f"{call.method} {call.path}" if call.kind != "graphql" else "POST /graphql" for call in self.calls]
+    def described(self, since: float | None = None) -> list[str]:
+        """`METHOD path` per call; with `since`, prefixed by the call's start in seconds after it."""
+        return [_describe(call, since) for call in self.calls]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class StepResult:
     main: DeliveryCalls
     followups: tuple[DeliveryCalls, ...]
     seconds_to_last_write: float  # the action's delivery sent → the last write of the step (follow-ups included)
+    sent_at: float  # when the fake sent the action's delivery
 
     @property
     def calls(self) -> int:
@@ -121,6 +123,11 @@ def wait_settled(fake: FakeGitHub, data_dir: Path, since: int, timeout: float = 
     raise TimeoutError(f"deliveries not finished within {timeout} s")
 
 
+def _describe(call: RequestRecord, since: float | None) -> str:
+    text = f"{call.method} {call.path}" if call.kind != "graphql" else "POST /graphql"
+    return text if since is None else f"+{call.time - since:5.2f}s {text}"
+
+
 def _delivery_calls(fake: FakeGitHub, delivery: Delivery) -> DeliveryCalls:
     return DeliveryCalls(delivery.event, delivery.action, tuple(fake.calls(delivery=delivery.guid)))
 
@@ -130,7 +137,7 @@ def _result(name: str, fake: FakeGitHub, main: Delivery, followups: list[Deliver
     writes = [call for delivery in measured for call in delivery.calls if call.method != "GET"]
     assert main.sent_at is not None
     last = max((call.time + call.duration for call in writes), default=main.sent_at)
-    return StepResult(name, measured[0], tuple(measured[1:]), last - main.sent_at)
+    return StepResult(name, measured[0], tuple(measured[1:]), last - main.sent_at, main.sent_at)
 
 
 def run_step(fake: FakeGitHub, data_dir: Path, step: Step, act: Callable[[], object]) -> StepResult:
