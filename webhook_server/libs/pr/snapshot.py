@@ -75,12 +75,12 @@ async def fetch_pull(webhook: GithubWebhook, number: int) -> PullRequest:
     return await github_api_call(webhook.repository.get_pull, number)
 
 
-async def lane_fresh_snapshot(webhook: GithubWebhook, labels: frozenset[str] | None) -> PullSnapshot:
+async def lane_fresh_snapshot(webhook: GithubWebhook, labels: frozenset[str]) -> PullSnapshot:
     """The PR as the evaluation must see it: the delivery's own fetch when it was made in the lane turn just
     before this one (nothing else of the PR ran since; `labels` is the delivery's record of its own label
     changes), else fetched again (`refresh_snapshot`)."""
     fetched_in = webhook.pull_fetched_in_turn
-    if labels is None or fetched_in is None or fetched_in != previous_turn():
+    if fetched_in is None or fetched_in != previous_turn():
         return await refresh_snapshot(webhook)
     return replace(await pull_snapshot(webhook), labels=labels)
 
