@@ -1,14 +1,17 @@
 """Check-run writes for jobs: one run per (repository, head SHA, name), updated in place (`checks.md` §2).
 
 Every write goes through the repository's GitHub App. The run id lives in the ledger's `check_runs` table;
-when the ledger lost it, the runs of the SHA are listed by name and the newest one of our App is adopted.
-A run is created only when none exists, or when GitHub refuses to update it. A write that still fails
-after `github_api_call`'s retries is logged at ERROR and reported to the caller, who goes on.
+when the ledger lost it, our App's runs of the SHA are listed (once per SHA and process, for every name at
+once) and the newest one per name is adopted. A run is created only when none exists, or when GitHub
+refuses to update it. A write identical to the last one this process made to the run is not sent again.
+A write that still fails after `github_api_call`'s retries is logged at ERROR and reported to the caller.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import requests
@@ -22,6 +25,8 @@ from webhook_server.libs.rules.checks import CheckOutput, CheckResult, CheckStat
 LOGGER = logging.getLogger(__name__)
 
 CheckRunWriteError = (GithubException, requests.RequestException)
+REMEMBERED = 2048  # SHAs listed / runs written, kept per process (oldest forgotten first)
+RunKey = tuple[str, str, str]  # repository, head SHA, name
 
 
 def check_run_body(
@@ -44,6 +49,13 @@ class CheckRuns:
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
+        self._listings: OrderedDict[tuple[str, str], asyncio.Future[dict[str, int]]] = OrderedDict()
+        self._last_written: OrderedDict[RunKey, dict[str, Any]] = OrderedDict()
+        self._written_at: OrderedDict[RunKey, float] = OrderedDict()
+
+    def written_at(self, full_name: str, head_sha: str, name: str) -> float | None:
+        """When this process last changed the run (event-loop time), or None."""
+        return self._written_at.get((full_name, head_sha, name))
 
     async def queue(self, repo: RepositoryContext, head_sha: str, name: str, output: CheckOutput) -> bool:
         """Set the run to `queued`; returns whether the write succeeded."""
@@ -68,16 +80,19 @@ class CheckRuns:
             return False
         return True
 
-    async def _write_or_raise(self, repo: RepositoryContext, body: dict[str, Any]) -> int:
+    async def _write_or_raise(self, repo: RepositoryContext, body: dict[str, Any]) -> int | None:
         app = repo.app
         if app is None:
             raise RuntimeError(f"no GitHub App configured for {repo.full_name}: check runs need one")
         full_name = repo.full_name
-        client = await app.client_for(full_name)
         head_sha, name = body["head_sha"], body["name"]
+        key = (full_name, head_sha, name)
         run_id = await self._ledger.check_run_get(full_name, head_sha, name)
+        if run_id is not None and self._last_written.get(key) == body:
+            return run_id  # GitHub already shows exactly this
+        client = await app.client_for(full_name)
         if run_id is None:
-            run_id = await _newest_owned_run(client, full_name, head_sha, name, app.app_id)
+            run_id = (await self._owned_runs(client, full_name, head_sha, app.app_id)).get(name)
         if run_id is not None and not await _update(client, full_name, run_id, body):
             run_id = None
         if run_id is None:
@@ -86,7 +101,29 @@ class CheckRuns:
             )
             run_id = int(created["id"])
         await self._ledger.check_run_put(full_name, head_sha, name, run_id)
+        _remember(self._last_written, key, body)
+        _remember(self._written_at, key, asyncio.get_running_loop().time())
         return run_id
+
+    async def _owned_runs(self, client: Github, full_name: str, head_sha: str, app_id: int) -> dict[str, int]:
+        """Our App's newest run per name on the SHA, listed once per process: runs made later are in the ledger."""
+        key = (full_name, head_sha)
+        listing = self._listings.get(key)
+        if listing is None:
+            listing = asyncio.get_running_loop().create_future()
+            _remember(self._listings, key, listing)
+            try:
+                listing.set_result(await _owned_runs_of_sha(client, full_name, head_sha, app_id))
+            except BaseException:
+                self._listings.pop(key, None)
+                listing.cancel()  # writers waiting for it list again themselves
+                raise
+        try:
+            return dict(await asyncio.shield(listing))
+        except asyncio.CancelledError:
+            if not listing.cancelled():
+                raise
+            return await self._owned_runs(client, full_name, head_sha, app_id)
 
 
 async def _update(client: Github, full_name: str, run_id: int, body: dict[str, Any]) -> bool:
@@ -103,13 +140,28 @@ async def _update(client: Github, full_name: str, run_id: int, body: dict[str, A
     return True
 
 
-async def _newest_owned_run(client: Github, full_name: str, head_sha: str, name: str, app_id: int) -> int | None:
-    """The newest run named `name` on `head_sha` created by our App, if any."""
-    _, listing = await github_api_call(
-        client.requester.requestJsonAndCheck,
-        "GET",
-        f"/repos/{full_name}/commits/{head_sha}/check-runs",
-        parameters={"check_name": name, "app_id": app_id, "filter": "all", "per_page": 100},
-    )
-    ours = [run["id"] for run in listing["check_runs"] if run["name"] == name and run["app"]["id"] == app_id]
-    return max(ours) if ours else None
+def _remember(memory: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    memory[key] = value
+    memory.move_to_end(key)
+    while len(memory) > REMEMBERED:
+        memory.popitem(last=False)
+
+
+async def _owned_runs_of_sha(client: Github, full_name: str, head_sha: str, app_id: int) -> dict[str, int]:
+    """The newest run per name on `head_sha` created by our App (every page)."""
+    newest: dict[str, int] = {}
+    page = 1
+    while True:
+        _, listing = await github_api_call(
+            client.requester.requestJsonAndCheck,
+            "GET",
+            f"/repos/{full_name}/commits/{head_sha}/check-runs",
+            parameters={"app_id": app_id, "filter": "all", "per_page": 100, "page": page},
+        )
+        runs = listing["check_runs"]
+        for run in runs:
+            if run["app"]["id"] == app_id:
+                newest[run["name"]] = max(newest.get(run["name"], 0), int(run["id"]))
+        if len(runs) < 100:
+            return newest
+        page += 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from webhook_server.libs.commands.permissions import AccessSources, CommandAccess, GrantComment, OwnersFacts
-from webhook_server.libs.commands.repository_people import RepositoryPeople, repository_people
+from webhook_server.libs.commands.repository_people import RepositoryPeople, contributors, repository_people
 from webhook_server.libs.config import RepositoryConfig
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.pr import owners_service
@@ -76,12 +76,17 @@ def _access_sources(webhook: GithubWebhook) -> AccessSources:
         return await github_api_call(lambda: [user.login for user in pull.assignees])
 
     async def people() -> RepositoryPeople:
-        return await repository_people(webhook)
+        return await repository_people(webhook, with_contributors=False)
+
+    async def listed_contributors() -> Sequence[str]:
+        return await contributors(webhook)
 
     async def owners() -> OwnersFacts:
         return await _owners_facts(webhook)
 
-    return AccessSources(people=people, owners=owners, pr_comments=pr_comments, assignees=assignees)
+    return AccessSources(
+        people=people, owners=owners, pr_comments=pr_comments, assignees=assignees, contributors=listed_contributors
+    )
 
 
 def command_access(webhook: GithubWebhook, pull: PullSnapshot, bot_login: str | None) -> CommandAccess:

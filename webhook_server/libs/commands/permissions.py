@@ -61,6 +61,7 @@ class AccessSources:
     owners: Callable[[], Awaitable[OwnersFacts]]
     pr_comments: Callable[[], Awaitable[Sequence[GrantComment]]]
     assignees: Callable[[], Awaitable[Sequence[str]]]
+    contributors: Callable[[], Awaitable[Sequence[str]]] | None = None  # None: `people().contributors`
 
 
 class CommandAccess:
@@ -71,6 +72,7 @@ class CommandAccess:
         self.pr_author = pr_author
         self._bot_login = bot_login
         self._people: RepositoryPeople | None = None
+        self._contributors: Sequence[str] | None = None
         self._owners: OwnersFacts | None = None
         self._grant_comments: Sequence[GrantComment] | None = None
         self._grants: dict[str, bool] = {}
@@ -79,6 +81,13 @@ class CommandAccess:
         if self._people is None:
             self._people = await self._sources.people()
         return self._people
+
+    async def contributors(self) -> Sequence[str]:
+        """Read only when a commenter is not a collaborator (a separate, cached listing)."""
+        if self._contributors is None:
+            source = self._sources.contributors
+            self._contributors = await source() if source is not None else (await self.people()).contributors
+        return self._contributors
 
     async def owners(self) -> OwnersFacts:
         if self._owners is None:
@@ -103,8 +112,7 @@ class CommandAccess:
 
     async def is_valid_user(self, login: str) -> bool:
         """Collaborators, contributors, repository approvers, PR reviewers, root `allowed-users`, or granted."""
-        people = await self.people()
-        if people.is_collaborator(login) or people.is_contributor(login):
+        if (await self.people()).is_collaborator(login) or contains_login(await self.contributors(), login):
             return True
         owners = await self.owners()
         listed = (*owners.repository_approvers, *owners.pr_reviewers, *owners.allowed_users)

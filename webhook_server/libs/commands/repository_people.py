@@ -53,11 +53,12 @@ async def contributors(webhook: GithubWebhook) -> tuple[str, ...]:
     return listed
 
 
-async def repository_people(webhook: GithubWebhook) -> RepositoryPeople:
-    """Collaborators with maintainers, and contributors, of the delivery's repository."""
+async def repository_people(webhook: GithubWebhook, *, with_contributors: bool = True) -> RepositoryPeople:
+    """Collaborators with maintainers, and (unless `with_contributors` is off) contributors, of the delivery's
+    repository."""
     collaborators = await owners_service.collaborators(webhook)
     return RepositoryPeople(
         collaborators=unique_sorted_logins(user.login for user in collaborators),
         maintainers=await owners_service.maintainers(webhook),
-        contributors=await contributors(webhook),
+        contributors=await contributors(webhook) if with_contributors else (),
     )

@@ -15,12 +15,19 @@ from github.Repository import Repository
 from webhook_server.libs.config import RepositoryConfig, ServerConfig, repository_config
 from webhook_server.libs.context.config_early_exits import config_early_exit
 from webhook_server.libs.context.early_exits import early_exit
-from webhook_server.libs.context.pr_resolution import resolve_pull_request, stale_sha
+from webhook_server.libs.context.pr_resolution import (
+    PullRequestResolution,
+    payload_pull_usable,
+    resolve_pull_request,
+    stale_sha,
+)
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_token
 from webhook_server.libs.github.repository_context import LOCAL_CONFIG_PATH, LocalConfig, RepositoryContext
 from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.dispatcher import current_turn
 from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.rules.logins import contains_login
 from webhook_server.libs.rules.payload_shape import malformed_field
 from webhook_server.utils.context import DeliveryContext
 
@@ -87,6 +94,7 @@ class GithubWebhook:
         self.github: Github
         self.repository: Repository
         self.pull_request: PullRequest | None = None
+        self.pull_fetched_in_turn: int | None = None  # the lane turn whose request fetched `pull_request`
 
     async def resolve(self, handler_name: str) -> PipelineOutcome:
         """Run the resolution stages in order; return why the delivery stops, or PROCESSED when
@@ -137,7 +145,7 @@ class GithubWebhook:
         """Step `repo_config`: an invalid file is ignored as a whole, logged, and fails the step (the
         delivery ends `partial`)."""
         async with self.ctx.step("repo_config") as step:
-            self.local_config = await self.repo_context.load_local_config()
+            self.local_config = await self.repo_context.load_local_config(reuse_last=self._echoes_own_write())
             errors = self.local_config.errors
             if errors:
                 step.data["blob_sha"] = self.local_config.blob_sha
@@ -153,7 +161,12 @@ class GithubWebhook:
     async def _resolve_pull_request(self) -> str | None:
         if self.event == "push":
             return None
-        resolution = await resolve_pull_request(self.repository, self.event, self.payload)
+        if payload_pull_usable(self.event, self.payload):
+            payload_pull = self.github.create_from_raw_data(PullRequest, self.payload["pull_request"])
+            resolution = PullRequestResolution(payload_pull)
+        else:
+            resolution = await resolve_pull_request(self.repository, self.event, self.payload)
+            self.pull_fetched_in_turn = current_turn()
         if resolution.stale:
             return "skipped:stale"
         pull = resolution.pull_request
@@ -177,6 +190,14 @@ class GithubWebhook:
         await self._resolve_repository()
         self.pull_request = await github_api_call(self.repository.get_pull, number)
         self.ctx.pr_number = number
+
+    def _echoes_own_write(self) -> bool:
+        """Whether the delivery reports a change the server made (sent by an API user or the App's bot)."""
+        sender = str((self.payload.get("sender") or {}).get("login") or "")
+        app = self.repo_context.app
+        bot = app.known_bot_login if app is not None else None
+        own = (*self.repo_context.pooled.pool.api_users, *([bot] if bot else []))
+        return bool(sender) and contains_login(own, sender)
 
     def after_lane(self, followup: Followup) -> None:
         """Run `followup` after the lane phase, outside the lane and the worker slot (waiting for jobs,

@@ -15,6 +15,19 @@ LOGGER = logging.getLogger(__name__)
 
 SHA_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 PR_NUMBER_EVENTS = frozenset({"pull_request", "pull_request_review", "pull_request_review_thread"})
+PAYLOAD_PULL_ACTIONS = frozenset({"labeled", "unlabeled", "closed"})
+
+
+def payload_pull_usable(event: str, payload: dict[str, Any]) -> bool:
+    """Whether the payload's `pull_request` can stand for a fetch of the PR (no API call): for `labeled`,
+    `unlabeled` and `closed`, and for reviews (whose handler reads only the head, labels and author; the
+    merge evaluation reads the PR again). Not for `synchronize` (its staleness check needs the PR's current
+    head, §6.6) nor the full-workflow actions, whose idempotent steps (reviewers, welcome comment) need the
+    PR as it is now, also when a delivery is processed again long after it was sent.
+    """
+    if event == "pull_request_review":
+        return True
+    return event == "pull_request" and payload.get("action") in PAYLOAD_PULL_ACTIONS
 
 
 @dataclass(frozen=True)

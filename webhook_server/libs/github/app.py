@@ -102,6 +102,11 @@ class GithubApp:
             self._tokens[installation] = _InstallationToken(client, authorization.expires_at.timestamp())
             return client
 
+    @property
+    def known_bot_login(self) -> str | None:
+        """`<app slug>[bot]` when already looked up (no request)."""
+        return self._bot_login
+
     async def bot_login(self) -> str:
         """`<app slug>[bot]`, looked up once per process."""
         if self._bot_login is None:

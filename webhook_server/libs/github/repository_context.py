@@ -65,13 +65,23 @@ class RepositoryContext:
     pooled: PooledClient
     app: GithubApp | None
     _local_cache: _CachedFile | None = field(default=None)
+    _last_local: LocalConfig | None = field(default=None)
 
     @property
     def full_name(self) -> str:
         return self.entry.full_name
 
-    async def load_local_config(self) -> LocalConfig:
-        """One conditional request per delivery; a 304 reuses the cached layer."""
+    async def load_local_config(self, *, reuse_last: bool = False) -> LocalConfig:
+        """One conditional request per delivery; a 304 reuses the cached layer.
+
+        `reuse_last` (a delivery that echoes the server's own write, moments after the delivery that made
+        it read the file): answer with the last layer read, without a request, when there is one."""
+        if reuse_last and self._last_local is not None:
+            return self._last_local
+        self._last_local = await self._fetch_local_config()
+        return self._last_local
+
+    async def _fetch_local_config(self) -> LocalConfig:
         headers = {"If-None-Match": self._local_cache.etag} if self._local_cache else {}
         url = f"/repos/{self.full_name}/contents/{LOCAL_CONFIG_PATH}"
         requester = self.pooled.github.requester
@@ -82,6 +92,7 @@ class RepositoryContext:
             return EMPTY_LOCAL_CONFIG
         except GithubException as error:
             LOGGER.error("Could not fetch %s of %s: %s %s", LOCAL_CONFIG_PATH, self.full_name, error.status, error.data)
+            self._local_cache = None
             return EMPTY_LOCAL_CONFIG
         if self._local_cache is not None and not data:
             return self._local_cache.local

@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from webhook_server.libs.pr.automerge import merge_if_automerge
+from webhook_server.libs.pr.check_runs import own_completion_time
 from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.pr.snapshot import refresh_snapshot
 from webhook_server.libs.rules.checks import CAN_BE_MERGED
@@ -31,7 +32,7 @@ class CheckRunHandler:
             if name == CAN_BE_MERGED:
                 self._merge_in_pr_lane(str(check_run["head_sha"]))
             else:
-                request_evaluation(webhook)
+                request_evaluation(webhook, changed_at=own_completion_time(webhook, check_run))
 
     def _merge_in_pr_lane(self, evaluated_sha: str) -> None:
         """The merge is PR work: it runs in the PR's lane after this delivery's lane phase."""

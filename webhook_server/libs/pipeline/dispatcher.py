@@ -15,6 +15,7 @@ import functools
 import heapq
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -27,11 +28,25 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 _held_lanes: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("held_lanes", default=frozenset())
+_turn: contextvars.ContextVar[tuple[int, int | None] | None] = contextvars.ContextVar("lane_turn", default=None)
+REMEMBERED_LANES = 4096  # last turn per lane key, oldest forgotten first
 
 
 def current_lanes() -> frozenset[str]:
     """The lane keys held by the running code (empty outside any lane phase)."""
     return _held_lanes.get()
+
+
+def current_turn() -> int | None:
+    """The number of the lane turn the running code is in (unique per process), or None outside one."""
+    turn = _turn.get()
+    return turn[0] if turn is not None else None
+
+
+def previous_turn() -> int | None:
+    """The number of the turn that ran in the current lane just before the current one (None if unknown)."""
+    turn = _turn.get()
+    return turn[1] if turn is not None else None
 
 
 def detached_context() -> contextvars.Context:
@@ -93,6 +108,8 @@ class Dispatcher:
         self._stopping = False
         self._finalizers: set[asyncio.Task[None]] = set()
         self._turn_owners: set[asyncio.Task[object]] = set()
+        self._turn_numbers = itertools.count(1)
+        self._last_turns: OrderedDict[str, int] = OrderedDict()
 
     async def start(self, *, resume: bool = True) -> None:
         """Queue again what the ledger holds unfinished (in `seq` order), then accept `submit`.
@@ -116,11 +133,18 @@ class Dispatcher:
         else:
             self._early.append(delivery)
 
-    async def run_in_lane(self, key: str, fn: Callable[[], Awaitable[_T]]) -> _T:
+    @property
+    def latest_seq(self) -> int:
+        """The highest `seq` of the deliveries queued so far."""
+        return self._latest_seq
+
+    async def run_in_lane(self, key: str, fn: Callable[[], Awaitable[_T]], *, after_seq: int | None = None) -> _T:
         """Run `fn` as one turn of lane `key`, in arrival order, holding a worker slot.
 
-        Called from inside a lane phase, the caller's slot is reused (no second slot), and a lane the caller
-        already holds is entered at once. During shutdown it raises `asyncio.CancelledError`.
+        The turn comes after every delivery queued so far, or after those up to `after_seq` (the caller's
+        decision point, when it decided earlier than this call runs). Called from inside a lane phase, the
+        caller's slot is reused (no second slot), and a lane the caller already holds is entered at once.
+        During shutdown it raises `asyncio.CancelledError`.
         """
         held = _held_lanes.get()
         if key in held:
@@ -130,7 +154,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         granted: asyncio.Future[None] = loop.create_future()
         released: asyncio.Future[None] = loop.create_future()
-        order = self._latest_seq + 0.5  # after every delivery that already arrived
+        order = (self._latest_seq if after_seq is None else after_seq) + 0.5  # after the deliveries that arrived
         self._push_turn(key, _Turn(order, next(self._counter), granted=granted, released=released))
         try:
             await granted
@@ -138,6 +162,10 @@ class Dispatcher:
         finally:
             if not released.done():
                 released.set_result(None)
+
+    def lane_busy(self, key: str) -> bool:
+        """Whether lane `key` has a turn running or queued (a delivery's lane phase or `run_in_lane` work)."""
+        return key in self._lanes
 
     async def wait_idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a plain deadline for tests/benchmarks
         """Wait until no delivery or lane work is queued or running; `TimeoutError` after `timeout` s."""
@@ -213,12 +241,23 @@ class Dispatcher:
         assert owner is not None  # always called from a task
         self._turn_owners.add(owner)
         token = _held_lanes.set(held | {key})
+        turn_token = _turn.set(self._next_turn(key))
         try:
             async with self._slots if not held else contextlib.nullcontext():
                 return await fn()
         finally:
+            _turn.reset(turn_token)
             _held_lanes.reset(token)
             self._turn_owners.discard(owner)
+
+    def _next_turn(self, key: str) -> tuple[int, int | None]:
+        """Number a new turn of lane `key`: (its number, the number of the lane's previous turn)."""
+        number = next(self._turn_numbers)
+        previous = self._last_turns.pop(key, None)
+        self._last_turns[key] = number
+        while len(self._last_turns) > REMEMBERED_LANES:
+            self._last_turns.popitem(last=False)
+        return number, previous
 
     async def _run_delivery(self, delivery: Delivery) -> None:
         context = contextvars.copy_context()
@@ -245,6 +284,7 @@ class Dispatcher:
 
     async def _lane_phase(self, delivery: Delivery) -> LanePhaseResult | None:
         token = _held_lanes.set(frozenset({delivery.ordering_key}))
+        _turn.set(self._next_turn(delivery.ordering_key))  # the phase runs in its own task and context
         try:
             async with self._slots:
                 if self._stopping:

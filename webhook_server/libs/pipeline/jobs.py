@@ -96,6 +96,10 @@ class JobManager:
         """Queued and running jobs that have not ended, in creation order."""
         return [self._active[job_id].job for job_id in sorted(self._by_key.values())]
 
+    def has_active(self, repository: str, pr_number: int) -> bool:
+        """Whether a job of this PR is queued or running."""
+        return any(key[0] == repository and key[1] == pr_number for key in self._by_key)
+
     async def submit(self, request: JobRequest, handlers: JobHandlers) -> int:
         """Queue a job and return its id; an active job with the same key is reused (restarted if running)."""
         existing = self._by_key.get(request.key)

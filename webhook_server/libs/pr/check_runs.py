@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from webhook_server.libs.checks.check_runs import CheckRuns
 from webhook_server.libs.pr.check_service import check_service
@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 def _writer(webhook: GithubWebhook) -> CheckRuns:
     service = check_service(webhook)
     return service.check_runs if service is not None else CheckRuns(webhook.services.ledger)
+
+
+def own_completion_time(webhook: GithubWebhook, check_run: dict[str, Any]) -> float | None:
+    """When this process wrote the run a `check_run` event reports, if it is one of our App's (None when it is
+    not, or this process did not write it): an evaluation that started later already saw it."""
+    app = webhook.repo_context.app
+    if app is None or (check_run.get("app") or {}).get("id") != app.app_id:
+        return None
+    return _writer(webhook).written_at(webhook.repo_context.full_name, str(check_run["head_sha"]), check_run["name"])
 
 
 def _placeholder(name: str, status: CheckStatus) -> CheckOutput:

@@ -4,13 +4,14 @@ and `security-committer-identity`, each `in_progress` then completed in one go."
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from webhook_server.libs.config.rule_inputs import enabled_checks
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.pr import owners_service
-from webhook_server.libs.pr.ai_title import start_title_assistance
+from webhook_server.libs.pr.ai_title import start_title_assistance, title_ai_settings
 from webhook_server.libs.pr.check_runs import complete_check_run, write_check_run
 from webhook_server.libs.pr.snapshot import PullSnapshot, pull_snapshot
 from webhook_server.libs.rules.checks import (
@@ -38,6 +39,8 @@ LOGGER = logging.getLogger(__name__)
 class CheckRunWriteFailedError(RuntimeError):
     """GitHub refused a check-run write even after retries (the step is marked failed)."""
 
+
+_RESULTS: weakref.WeakKeyDictionary[GithubWebhook, dict[tuple[str, str], CheckResult]] = weakref.WeakKeyDictionary()
 
 Evaluator = Callable[["GithubWebhook", PullSnapshot], Awaitable[CheckResult]]
 
@@ -87,9 +90,19 @@ _ERROR_RESULTS: dict[str, CheckResult] = {
 }
 
 
+def _may_stay_in_progress(webhook: GithubWebhook, name: str) -> bool:
+    """Only `conventional-title` with AI assistance can end in progress (its job completes it later)."""
+    return name == CONVENTIONAL_TITLE and title_ai_settings(webhook.repo_config) is not None
+
+
 async def run_inline_check(webhook: GithubWebhook, name: str, pull: PullSnapshot) -> CheckResult:
-    """Run one inline check on the head SHA and write its result; an error completes it with `failure`."""
-    await write_check_run(webhook, name, pull.head_sha, CheckStatus.IN_PROGRESS)
+    """Run one inline check on the head SHA and write its result; an error completes it with `failure`.
+
+    The run is created with its final state in one write (the check takes milliseconds); only a check whose
+    AI job may complete it later is set `in_progress` first.
+    """
+    if _may_stay_in_progress(webhook, name):
+        await write_check_run(webhook, name, pull.head_sha, CheckStatus.IN_PROGRESS)
     try:
         result = await EVALUATORS[name](webhook, pull)
     except Exception:
@@ -110,7 +123,14 @@ async def run_inline_checks(webhook: GithubWebhook, names: Sequence[str] | None 
     pull = await pull_snapshot(webhook)
     enabled = inline_check_names(enabled_checks(webhook.repo_config))
     selected = [name for name in enabled if names is None or name in names]
-    return {name: await run_inline_check(webhook, name, pull) for name in selected}
+    results = {name: await run_inline_check(webhook, name, pull) for name in selected}
+    _RESULTS.setdefault(webhook, {}).update({(pull.head_sha, name): result for name, result in results.items()})
+    return results
+
+
+def result_of_this_delivery(webhook: GithubWebhook, head_sha: str, name: str) -> CheckResult | None:
+    """The result of inline check `name` on `head_sha` if this delivery ran it (no request needed)."""
+    return _RESULTS.get(webhook, {}).get((head_sha, name))
 
 
 async def run_security_checks(webhook: GithubWebhook) -> dict[str, CheckResult]:

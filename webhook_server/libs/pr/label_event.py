@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from webhook_server.libs.pr import owners_service
 from webhook_server.libs.pr.comments import post_comment
-from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.labels import LabelService, own_label_changes
 from webhook_server.libs.pr.merge_gate import request_evaluation
 from webhook_server.libs.pr.snapshot import PullSnapshot
 from webhook_server.libs.pr.verified import set_verified_check
@@ -67,4 +67,13 @@ async def process_label_event(webhook: GithubWebhook, pull: PullSnapshot) -> Non
     if decision.verified_check is not None:
         await set_verified_check(webhook, pull.head_sha, decision.verified_check)
     if decision.request_evaluation:
-        request_evaluation(webhook)
+        request_evaluation(webhook, changed_at=_own_change_time(webhook, label, sender))
+
+
+def _own_change_time(webhook: GithubWebhook, label: str, sender: str) -> float | None:
+    """When this process made the change the event reports (None for anyone else's change)."""
+    if not contains_login(webhook.repo_context.pooled.pool.api_users, sender):
+        return None
+    return own_label_changes(webhook).changed_at(
+        webhook.repo_context.full_name, int(webhook.payload["number"]), label, str(webhook.payload["action"])
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 REPOSITORY_LABELS_EXTENSION = "repository_labels"
+OWN_LABEL_CHANGES_EXTENSION = "own_label_changes"
 _STALE_CACHE_STATUSES = frozenset({404, 422})
 
 
@@ -70,6 +72,33 @@ async def _list_repository_labels(github: Github, full_name: str) -> set[str]:
         page += 1
 
 
+class OwnLabelChanges:
+    """When this process last added or removed a label on a PR (event-loop time), so that the `labeled` /
+    `unlabeled` event GitHub sends back for it can be recognised as already handled."""
+
+    REMEMBERED = 4096
+
+    def __init__(self) -> None:
+        self._changes: OrderedDict[tuple[str, int, str, str], float] = OrderedDict()
+
+    def record(self, full_name: str, number: int, label: str, action: str) -> None:
+        key = (full_name, number, label, action)
+        self._changes[key] = asyncio.get_running_loop().time()
+        self._changes.move_to_end(key)
+        while len(self._changes) > self.REMEMBERED:
+            self._changes.popitem(last=False)
+
+    def changed_at(self, full_name: str, number: int, label: str, action: str) -> float | None:
+        """When this process made that change (`action` is `labeled` or `unlabeled`), or None."""
+        return self._changes.get((full_name, number, label, action))
+
+
+def own_label_changes(webhook: GithubWebhook) -> OwnLabelChanges:
+    """The server-wide record of label changes this process made."""
+    changes: OwnLabelChanges = webhook.services.extensions.setdefault(OWN_LABEL_CHANGES_EXTENSION, OwnLabelChanges())
+    return changes
+
+
 def repository_label_cache(webhook: GithubWebhook) -> RepositoryLabelCache:
     """The server-wide label-name cache, kept in the services' extensions."""
     cache: RepositoryLabelCache = webhook.services.extensions.setdefault(
@@ -98,6 +127,7 @@ class LabelService:
         self._config = config or webhook.repo_config
         self._labels: set[str] | None = None if labels is None else set(labels)
         self._cache = repository_label_cache(webhook)
+        self._own_changes = own_label_changes(webhook)
 
     @classmethod
     def of(cls, webhook: GithubWebhook) -> LabelService:
@@ -142,29 +172,46 @@ class LabelService:
 
     async def add(self, label: str) -> bool:
         """Add a label if allowed and absent; True when it was written."""
+        return bool(await self.add_all((label,)))
+
+    def _allowed(self, label: str) -> str | None:
         verdict, name = check_label_to_add(label, label_categories(self._config))
         if verdict is LabelAddVerdict.TOO_LONG:
             LOGGER.warning("Label %r is longer than 50 characters; not added", name)
-            return False
+            return None
         if verdict is not LabelAddVerdict.ADD:
             LOGGER.debug("Label %r not added: %s", name, verdict.value)
-            return False
-        if name in await self.current():
-            return False
-        color = resolve_label_color(name, self._config.labels.colors, size_buckets(self._config))
-        await self._cache.ensure(self._github, self._full_name, name, color)
+            return None
+        return name
+
+    async def add_all(self, labels: Iterable[str]) -> tuple[str, ...]:
+        """Add every allowed, absent label in one request (each missing repository label created first);
+        returns the labels written."""
+        current = await self.current()
+        allowed = (self._allowed(label) for label in labels)
+        names = tuple(dict.fromkeys(name for name in allowed if name is not None and name not in current))
+        if not names:
+            return ()
+        await self._ensure_repository_labels(names)
         try:
-            await _request(self._github, "POST", f"{self._issue_path}/labels", {"labels": [name]})
+            await _request(self._github, "POST", f"{self._issue_path}/labels", {"labels": list(names)})
         except GithubException as error:
             if error.status not in _STALE_CACHE_STATUSES:
                 raise
             self._cache.forget(self._full_name)
-            await self._cache.ensure(self._github, self._full_name, name, color)
-            await _request(self._github, "POST", f"{self._issue_path}/labels", {"labels": [name]})
+            await self._ensure_repository_labels(names)
+            await _request(self._github, "POST", f"{self._issue_path}/labels", {"labels": list(names)})
         assert self._labels is not None
-        self._labels.add(name)
-        LOGGER.info("Added label %s", name)
-        return True
+        self._labels.update(names)
+        for name in names:
+            self._own_changes.record(self._full_name, self._number, name, "labeled")
+        LOGGER.info("Added label%s %s", "s" if len(names) > 1 else "", ", ".join(names))
+        return names
+
+    async def _ensure_repository_labels(self, names: Iterable[str]) -> None:
+        for name in names:
+            color = resolve_label_color(name, self._config.labels.colors, size_buckets(self._config))
+            await self._cache.ensure(self._github, self._full_name, name, color)
 
     async def remove(self, label: str) -> bool:
         """Remove a label if present (a 404 counts as removed); True when a removal was sent."""
@@ -177,12 +224,12 @@ class LabelService:
                 raise
         assert self._labels is not None
         self._labels.discard(label)
+        self._own_changes.record(self._full_name, self._number, label, "unlabeled")
         LOGGER.info("Removed label %s", label)
         return True
 
     async def apply(self, diff: LabelDiff) -> None:
-        """Removals first, then additions, one request each."""
+        """Removals first (one request each), then every addition in one request."""
         for label in diff.to_remove:
             await self.remove(label)
-        for label in diff.to_add:
-            await self.add(label)
+        await self.add_all(diff.to_add)

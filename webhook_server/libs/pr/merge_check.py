@@ -16,11 +16,12 @@ from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.pages import get_all_pages
 from webhook_server.libs.pr import owners_service
 from webhook_server.libs.pr.automerge import merge_if_automerge
-from webhook_server.libs.pr.check_runs import complete_check_run, failure_result, write_check_run
+from webhook_server.libs.pr.check_runs import complete_check_run, failure_result
 from webhook_server.libs.pr.graphql import unresolved_review_threads
 from webhook_server.libs.pr.labels import LabelService
+from webhook_server.libs.pr.merge_reads import MergeReads, read_merge_inputs
 from webhook_server.libs.pr.merge_state import schedule_mergeable_recheck
-from webhook_server.libs.pr.snapshot import PullSnapshot, refresh_snapshot
+from webhook_server.libs.pr.snapshot import PullSnapshot, lane_fresh_snapshot
 from webhook_server.libs.rules.can_be_merged import (
     CAN_BE_MERGED_ERROR_TEXT,
     CAN_BE_MERGED_TITLE,
@@ -35,7 +36,6 @@ from webhook_server.libs.rules.checks import (
     CAN_BE_MERGED,
     CheckConclusion,
     CheckResult,
-    CheckStatus,
     merge_required_checks,
 )
 from webhook_server.libs.rules.labels import CAN_BE_MERGED as CAN_BE_MERGED_LABEL
@@ -87,27 +87,39 @@ async def _threads(webhook: GithubWebhook, number: int) -> tuple[ReviewThread, .
     return await unresolved_review_threads(webhook, number)
 
 
+async def _rest_reads(webhook: GithubWebhook, pull: PullSnapshot) -> MergeReads:
+    """The GitHub-side inputs read one REST (or GraphQL) request each, page by page."""
+    runs, statuses, contexts, threads = await asyncio.gather(
+        head_check_runs(webhook, pull.head_sha),
+        head_statuses(webhook, pull.head_sha),
+        required_status_contexts(webhook, pull.base_ref),
+        _threads(webhook, pull.number),
+    )
+    return MergeReads(runs, statuses, contexts, threads)
+
+
+async def _github_reads(webhook: GithubWebhook, pull: PullSnapshot) -> MergeReads:
+    """One GraphQL request when its answer is complete, else the REST reads."""
+    threads = webhook.repo_config.conversation_resolution_required
+    reads = await read_merge_inputs(webhook, pull.number, pull.head_sha, pull.base_ref, threads=threads)
+    return reads if reads is not None else await _rest_reads(webhook, pull)
+
+
 async def gather_merge_snapshot(webhook: GithubWebhook, pull: PullSnapshot) -> MergeSnapshot:
     """Read every input of the verdict concurrently (step 3 of §12); `mergeable` as just fetched (a null
     one is re-checked later through the ledger, never waited for in the lane)."""
     config = webhook.repo_config
-    runs, statuses, owners, contexts, threads = await asyncio.gather(
-        head_check_runs(webhook, pull.head_sha),
-        head_statuses(webhook, pull.head_sha),
-        owners_service.pr_owners(webhook),
-        required_status_contexts(webhook, pull.base_ref),
-        _threads(webhook, pull.number),
-    )
+    reads, owners = await asyncio.gather(_github_reads(webhook, pull), owners_service.pr_owners(webhook))
     return MergeSnapshot(
         mergeable=pull.mergeable,
         labels=tuple(sorted(pull.labels)),
         owners=owners,
         pr_author=pull.author,
-        required_checks=merge_required_checks(enabled_checks(config), contexts),
-        check_runs=runs,
-        statuses=statuses,
+        required_checks=merge_required_checks(enabled_checks(config), reads.required_contexts),
+        check_runs=reads.check_runs,
+        statuses=reads.statuses,
         required_labels=config.can_be_merged_required_labels,
-        unresolved_threads=threads,
+        unresolved_threads=reads.unresolved_threads,
         minimum_lgtm=config.minimum_lgtm,
     )
 
@@ -148,14 +160,16 @@ async def evaluate_can_be_merged(webhook: GithubWebhook) -> None:
 
 
 async def _evaluate(webhook: GithubWebhook) -> tuple[MergeVerdict | None, PullSnapshot, LabelService]:
-    """Steps 1–6 of §12 inside the `check_merge_eligibility` step; no verdict for a merged or closed PR."""
+    """Steps 1–6 of §12 inside the `check_merge_eligibility` step; no verdict for a merged or closed PR.
+
+    Step 2 (`in_progress`) is not written: the evaluation takes well under a second, so the run is written
+    once, with its final state (issue 21: one write instead of two)."""
     async with webhook.ctx.step(STEP_NAME) as step:
-        pull = await refresh_snapshot(webhook)
+        pull = await lane_fresh_snapshot(webhook, await LabelService.of(webhook).current())
         labels = LabelService.reset(webhook, pull.labels)
         if pull.merged or pull.state != "open":
             step.data.update(can_merge=False, reason="already_merged" if pull.merged else "closed")
             return None, pull, labels
-        await write_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckStatus.IN_PROGRESS)
         try:
             verdict = evaluate_merge(await gather_merge_snapshot(webhook, pull))
         except Exception:

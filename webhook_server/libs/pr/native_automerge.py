@@ -11,6 +11,7 @@ from webhook_server.libs.pr import owners_service
 from webhook_server.libs.pr.automerge import allowed_merge_method
 from webhook_server.libs.pr.comments import effect_once, find_pr_comment, post_comment, pr_effect_key
 from webhook_server.libs.pr.graphql import disable_auto_merge, enable_auto_merge
+from webhook_server.libs.pr.inline_checks import result_of_this_delivery
 from webhook_server.libs.pr.snapshot import PullSnapshot, pull_snapshot
 from webhook_server.libs.rules.automerge import (
     AUTO_MERGE_BLOCKED_PREFIX,
@@ -45,7 +46,11 @@ async def _auto_merge_state(webhook: GithubWebhook) -> tuple[bool, str]:
 
 
 async def suspicious_check_conclusion(webhook: GithubWebhook, head_sha: str) -> str | None:
-    """The conclusion of the latest `security-suspicious-paths` run on the head SHA (None: none or not done)."""
+    """The conclusion of the latest `security-suspicious-paths` run on the head SHA (None: none or not done);
+    the result this delivery just wrote when it ran the check itself."""
+    known = result_of_this_delivery(webhook, head_sha, SECURITY_SUSPICIOUS_PATHS)
+    if known is not None:
+        return known.conclusion.value
     url = (
         f"/repos/{webhook.repo_context.full_name}/commits/{head_sha}/check-runs?check_name={SECURITY_SUSPICIOUS_PATHS}"
     )

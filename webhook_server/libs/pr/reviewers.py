@@ -4,6 +4,7 @@ comment once per refused reviewer, and assign the author (else the first root ap
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from github import GithubException
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
+JUST_OPENED = timedelta(seconds=60)
+
 
 async def _rest(webhook: GithubWebhook, verb: str, url: str, body: Any = None) -> Any:
     _, data = await github_api_call(webhook.github.requester.requestJsonAndCheck, verb, url, input=body)
@@ -31,11 +34,20 @@ def _pull_path(webhook: GithubWebhook, number: int) -> str:
 
 
 async def _review_state(webhook: GithubWebhook, number: int) -> tuple[list[str], list[str]]:
-    """Logins that already reviewed, and logins already requested."""
+    """Logins that already reviewed, and logins already requested (from the delivery's PR, no request).
+
+    A PR opened less than a minute ago has no reviews yet (its reviewers are being requested right now), so
+    its `opened` delivery does not list them."""
+    pull_request = webhook.pull_request
+    assert pull_request is not None
+    requested, created_at = await github_api_call(
+        lambda: ([user.login for user in pull_request.requested_reviewers], pull_request.created_at)
+    )
+    just_opened = datetime.now(UTC) - created_at < JUST_OPENED
+    if webhook.event == "pull_request" and webhook.action == "opened" and just_opened:
+        return [], requested
     reviews = await _rest(webhook, "GET", f"{_pull_path(webhook, number)}/reviews?per_page=100")
-    requested = await _rest(webhook, "GET", f"{_pull_path(webhook, number)}/requested_reviewers")
-    reviewed = [review["user"]["login"] for review in reviews if review.get("user")]
-    return reviewed, [user["login"] for user in requested["users"]]
+    return [review["user"]["login"] for review in reviews if review.get("user")], requested
 
 
 async def _request(webhook: GithubWebhook, number: int, logins: list[str]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from github.PullRequest import PullRequest
 
 from webhook_server.libs.github.api_call import github_api_call
+from webhook_server.libs.pipeline.dispatcher import current_turn, previous_turn
 
 if TYPE_CHECKING:
     from webhook_server.libs.context.github_webhook import GithubWebhook
@@ -74,8 +75,19 @@ async def fetch_pull(webhook: GithubWebhook, number: int) -> PullRequest:
     return await github_api_call(webhook.repository.get_pull, number)
 
 
+async def lane_fresh_snapshot(webhook: GithubWebhook, labels: frozenset[str]) -> PullSnapshot:
+    """The PR as the evaluation must see it: the delivery's own fetch when it was made in the lane turn just
+    before this one (nothing else of the PR ran since; `labels` is the delivery's record of its own label
+    changes), else fetched again (`refresh_snapshot`)."""
+    fetched_in = webhook.pull_fetched_in_turn
+    if fetched_in is None or fetched_in != previous_turn():
+        return await refresh_snapshot(webhook)
+    return replace(await pull_snapshot(webhook), labels=labels)
+
+
 async def refresh_snapshot(webhook: GithubWebhook) -> PullSnapshot:
     """Re-fetch the delivery's PR, keep it on the webhook, and return its snapshot."""
     assert webhook.pull_request is not None, "refresh_snapshot needs a delivery with a resolved PR"
     webhook.pull_request = await fetch_pull(webhook, webhook.pull_request.number)
+    webhook.pull_fetched_in_turn = current_turn()
     return await github_api_call(snapshot_of, webhook.pull_request)

@@ -62,16 +62,18 @@ async def find_tracking_issue(webhook: GithubWebhook, pull: PullSnapshot) -> str
 
 
 async def _create(webhook: GithubWebhook, pull: PullSnapshot) -> str:
-    title = tracking_issue_title(pull.title, pull.number)
-    issue = await _rest(
-        webhook, "POST", _issues_path(webhook), {"title": title, "body": tracking_issue_body(pull.number)}
-    )
+    """Create the issue already assigned to the PR author (one request); when GitHub refuses the assignee
+    (422), create it unassigned and log the failure."""
+    fields = {"title": tracking_issue_title(pull.title, pull.number), "body": tracking_issue_body(pull.number)}
+    try:
+        issue = await _rest(webhook, "POST", _issues_path(webhook), {**fields, "assignees": [pull.author]})
+    except GithubException as error:
+        if error.status != 422:
+            raise
+        LOGGER.warning("Could not assign the tracking issue to %s: %s", pull.author, error.status)
+        issue = await _rest(webhook, "POST", _issues_path(webhook), fields)
     number = int(issue["number"])
     LOGGER.info("Created tracking issue #%d", number)
-    try:
-        await _rest(webhook, "POST", f"{_issues_path(webhook)}/{number}/assignees", {"assignees": [pull.author]})
-    except GithubException as error:
-        LOGGER.warning("Could not assign tracking issue #%d to %s: %s", number, pull.author, error.status)
     return str(number)
 
 

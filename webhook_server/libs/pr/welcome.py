@@ -109,6 +109,14 @@ async def find_welcome_comment(webhook: GithubWebhook) -> str | None:
     return str(found["id"]) if found is not None else None
 
 
+async def _has_no_comments(webhook: GithubWebhook) -> bool:
+    """Whether the delivery's PR says it has no comments at all (then no lookup is needed)."""
+    pull_request = webhook.pull_request
+    assert pull_request is not None
+    count: int | None = await github_api_call(lambda: pull_request.raw_data.get("comments"))
+    return count == 0
+
+
 async def ensure_welcome_comment(webhook: GithubWebhook, *, regenerate: bool = False) -> None:
     """Post the welcome comment if none exists; with `regenerate`, rewrite the existing one (or post it)."""
     pull = await pull_snapshot(webhook)
@@ -121,6 +129,8 @@ async def ensure_welcome_comment(webhook: GithubWebhook, *, regenerate: bool = F
         return str(await post_comment(webhook, await build_welcome(webhook, pull)))
 
     async def fallback() -> str | None:
+        if await _has_no_comments(webhook):
+            return None
         return await find_welcome_comment(webhook)
 
     comment_id = await effect_once(webhook, key, create, fallback)

@@ -61,20 +61,16 @@ async def apply_wip_from_title(webhook: GithubWebhook) -> None:
     await labels.apply(wip_label_diff(await labels.current(), pull.title))
 
 
-async def apply_branch_label(webhook: GithubWebhook, pull: PullSnapshot) -> None:
-    """`branch-<base>`, and no other `branch-*` label."""
-    labels = LabelService.of(webhook)
-    await labels.apply(branch_label_diff(await labels.current(), pull.base_ref))
-
-
-async def apply_size_label(webhook: GithubWebhook) -> None:
-    """Exactly one `size/*` label, from additions + deletions."""
+async def apply_branch_and_size_labels(webhook: GithubWebhook, pull: PullSnapshot) -> None:
+    """`branch-<base>` and no other `branch-*` label; exactly one `size/*` label, from additions + deletions.
+    Both additions go out in one request."""
     pull_request = webhook.pull_request
     assert pull_request is not None
     additions, deletions = await github_api_call(lambda: (pull_request.additions, pull_request.deletions))
     bucket = size_bucket(pr_size(additions, deletions), size_buckets(webhook.repo_config))
     labels = LabelService.of(webhook)
-    await labels.apply(size_label_diff(await labels.current(), bucket.label))
+    current = await labels.current()
+    await labels.apply(branch_label_diff(current, pull.base_ref).merged_with(size_label_diff(current, bucket.label)))
 
 
 def _stage_one(webhook: GithubWebhook, pull: PullSnapshot, clean_rebase: bool) -> dict[str, Work]:
@@ -84,13 +80,12 @@ def _stage_one(webhook: GithubWebhook, pull: PullSnapshot, clean_rebase: bool) -
         items["repo_config_comment"] = lambda: report_invalid_repo_config(webhook)
     return items | {
         "assign_reviewers": lambda: request_reviewers(webhook),
-        "branch_label": lambda: apply_branch_label(webhook, pull),
+        "branch_and_size_labels": lambda: apply_branch_and_size_labels(webhook, pull),
         "merge_state_labels": lambda: update_merge_state_labels(webhook, pull, labels),
         "queue_can_be_merged": lambda: write_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckStatus.QUEUED),
         "queue_command_checks": lambda: queue_command_checks(webhook, pull),
         "inline_checks": lambda: run_inline_checks(webhook),
         "verified": lambda: apply_verified(webhook, pull, labels, clean_rebase=clean_rebase),
-        "size_label": lambda: apply_size_label(webhook),
         "assignee": lambda: assign_pr(webhook, pull),
     }
 

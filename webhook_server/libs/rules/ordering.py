@@ -40,7 +40,7 @@ def _check_run_key(full_name: str, payload: Mapping[str, Any]) -> str:
     ]
     if len(numbers) == 1 and numbers[0] is not None:
         return f"pr:{full_name}#{numbers[0]}"
-    return f"sha:{full_name}@{check_run.get('head_sha')}"
+    return sha_key(full_name, check_run.get("head_sha"))
 
 
 def _pr_number(event: str, payload: Mapping[str, Any]) -> int | None:
@@ -53,6 +53,11 @@ def _pr_number(event: str, payload: Mapping[str, Any]) -> int | None:
     return None
 
 
+def sha_key(full_name: str, sha: object) -> str:
+    """The key of deliveries about one commit that name no PR (`status`, some `check_run`s)."""
+    return f"sha:{full_name}@{sha}"
+
+
 def ordering_key(event: str, payload: Mapping[str, Any]) -> str:
     """`pr:`, `sha:`, `ref:` or `repo:` key; deliveries with equal keys run one at a time, in order."""
     full_name = payload["repository"]["full_name"]
@@ -62,7 +67,7 @@ def ordering_key(event: str, payload: Mapping[str, Any]) -> str:
     elif event == "check_run":
         key = _check_run_key(full_name, payload)
     elif event == "status":
-        key = f"sha:{full_name}@{payload.get('sha')}"
+        key = sha_key(full_name, payload.get("sha"))
     elif event == "push":
         key = f"ref:{full_name}:{payload.get('ref')}"
     else:

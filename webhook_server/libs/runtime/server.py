@@ -230,11 +230,17 @@ class ServerRuntime:
             self.recovery.active_job,
             self.last_delivery_before_start,
         )
+        self.evaluations.add_work_probe(self._pr_jobs_active)
         self.services.extensions[CHECKS_EXTENSION] = self.checks
         self.services.extensions[MIRRORS_EXTENSION] = self.checks.mirrors
         await self.checks.start(other_jobs=self._unfinished_job)
         warn_insecure_oracle_urls(config)
         self.supervisor.spawn("startup-bootstrap", self._startup_bootstrap())
+
+    def _pr_jobs_active(self, pr_key: str) -> bool:
+        """Whether a job of the PR with lane key `pr:<full name>#<number>` is queued or running."""
+        repository, _, number = pr_key.removeprefix("pr:").rpartition("#")
+        return number.isdigit() and self.checks.jobs.has_active(repository, int(number))
 
     async def _resolve_for_job(self, full_name: str) -> tuple[RepositoryContext, RepositoryConfig] | None:
         return await self.recovery.resolve_repository(full_name)

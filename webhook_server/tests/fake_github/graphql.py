@@ -1,6 +1,8 @@
 """`POST /graphql`: executes documents against GitHub's real schema with resolvers over the fake's state.
 
-Queries: `repository` (pull requests, review threads, merge settings), `node`, `viewer`, `rateLimit`.
+Queries: `repository` (pull requests, review threads, merge settings; `object(oid)` commits with check
+suites and status contexts; `ref(qualifiedName)` with the branch protection rule, for admins), `node`,
+`viewer`, `rateLimit`.
 Mutations: enable/disable auto-merge, resolve/unresolve review threads, ready-for-review / draft,
 merge. Errors look like GitHub's: `{"data": ..., "errors": [{"type", "path", "locations", "message"}]}`.
 """
@@ -76,7 +78,9 @@ class Root:
         return Ctx(self._backend, "POST", "/graphql", {}, {}, None, self._identity).actor
 
     def repository(self, info: Info, owner: str, name: str, **_: Any) -> GRepository:
-        return GRepository(self._backend, self._repo(owner, name))
+        repo = self._repo(owner, name)
+        ctx = Ctx(self._backend, "POST", "/graphql", {"owner": owner, "repo": name}, {}, None, self._identity)
+        return GRepository(self._backend, repo, admin=ctx.may(repo, "admin"))
 
     def viewer(self, info: Info) -> GActor:
         return GActor(self._backend, self._actor)

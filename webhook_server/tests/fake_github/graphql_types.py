@@ -12,7 +12,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from webhook_server.tests.fake_github.serializers import node_id, repo_html_url
 from webhook_server.tests.fake_github.serializers_pulls import base_tip, changed_files, mergeability, pull_of
 from webhook_server.tests.fake_github.serializers_threads import review_comment_url
-from webhook_server.tests.fake_github.state import Issue, Label, Repo, ReviewComment, ReviewThread, User
+from webhook_server.tests.fake_github.state import CheckRun, Issue, Label, Repo, ReviewComment, ReviewThread, User
 
 if TYPE_CHECKING:
     from webhook_server.tests.fake_github.backend import Backend
@@ -204,11 +204,86 @@ class GPullRequest:
         return GRepository(self._backend, self._repo)
 
 
+def _check_run(run: CheckRun) -> JSON:
+    return {
+        "graphql_type": "CheckRun",
+        "name": run.name,
+        "status": run.status.upper(),
+        "conclusion": run.conclusion.upper() if run.conclusion else None,
+        "databaseId": run.id,
+    }
+
+
+class GCheckSuite:
+    graphql_type = "CheckSuite"
+
+    def __init__(self, suite_id: int, app_id: int, runs: list[CheckRun]) -> None:
+        self.databaseId = suite_id
+        self.app = {"graphql_type": "App", "databaseId": app_id}
+        self._runs = runs
+
+    def checkRuns(self, info: Info, filterBy: JSON | None = None, **page: Any) -> JSON:
+        name = (filterBy or {}).get("checkName")
+        runs = [run for run in self._runs if name is None or run.name == name]
+        return connection(info, [_check_run(run) for run in runs], **page)
+
+
+class GCommit:
+    """A commit's check suites (check runs grouped by suite) and combined status (latest per context)."""
+
+    graphql_type = "Commit"
+
+    def __init__(self, repo: Repo, oid: str) -> None:
+        self._repo = repo
+        self.oid = oid
+
+    def checkSuites(self, info: Info, filterBy: JSON | None = None, **page: Any) -> JSON:
+        suites: dict[int, list[CheckRun]] = {}
+        for run in self._repo.check_runs:
+            if run.head_sha == self.oid:
+                suites.setdefault(run.suite_id, []).append(run)
+        items = [GCheckSuite(suite_id, runs[0].app_id, runs) for suite_id, runs in suites.items()]
+        return connection(info, items, **page)
+
+    def status(self, info: Info) -> JSON | None:
+        latest: dict[str, Any] = {}
+        for status in reversed(self._repo.statuses):
+            if status.sha == self.oid:
+                latest.setdefault(status.context, status)
+        if not latest:
+            return None
+        contexts = [
+            {"graphql_type": "StatusContext", "context": status.context, "state": status.state.upper()}
+            for status in latest.values()
+        ]
+        return {"graphql_type": "Status", "contexts": contexts}
+
+
+class GRef:
+    graphql_type = "Ref"
+
+    def __init__(self, repo: Repo, branch: str, admin: bool) -> None:
+        self.name = branch
+        self.prefix = "refs/heads/"
+        self._protection = repo.protections.get(branch) if admin else None  # like REST: admins read protection
+
+    def branchProtectionRule(self, info: Info) -> JSON | None:
+        if self._protection is None:
+            return None
+        checks = self._protection.get("required_status_checks") or {}
+        contexts = list(checks.get("contexts", []))
+        return {
+            "graphql_type": "BranchProtectionRule",
+            "requiredStatusCheckContexts": contexts,
+            "requiredStatusChecks": [{"context": context, "app": None} for context in contexts],
+        }
+
+
 class GRepository:
     graphql_type = "Repository"
 
-    def __init__(self, backend: Backend, repo: Repo) -> None:
-        self._backend, self._repo = backend, repo
+    def __init__(self, backend: Backend, repo: Repo, *, admin: bool = False) -> None:
+        self._backend, self._repo, self._admin = backend, repo, admin
         self.id = node_id("Repository", repo.id)
         self.databaseId = repo.id
         self.name = repo.name
@@ -226,6 +301,14 @@ class GRepository:
         tip = repo.git.rev(f"refs/heads/{repo.default_branch}")
         target = {"oid": tip, "graphql_type": "Commit"} if tip else None
         self.defaultBranchRef = {"name": repo.default_branch, "prefix": "refs/heads/", "target": target}
+
+    def object(self, info: Info, oid: str | None = None, expression: str | None = None) -> GCommit | None:
+        sha = oid or (self._repo.git.rev(expression) if expression else None)
+        return GCommit(self._repo, sha) if sha and self._repo.git.rev(sha) else None
+
+    def ref(self, info: Info, qualifiedName: str) -> GRef | None:
+        branch = qualifiedName.removeprefix("refs/heads/")
+        return GRef(self._repo, branch, self._admin) if self._repo.git.rev(f"refs/heads/{branch}") else None
 
     def pullRequest(self, info: Info, number: int) -> GPullRequest:
         issue = self._repo.issues.get(number)

@@ -149,6 +149,10 @@ class Ctx:
             return repo.installation_id == self.identity.installation_id
         return self.identity.user is not None and self._user_level(repo, self.identity.user) > 0
 
+    def may(self, repo: Repo, level: str) -> bool:
+        """Whether this identity may act on `repo` at `level`."""
+        return self._has_level(repo, level)
+
     def _has_level(self, repo: Repo, level: str) -> bool:
         if self.identity.kind == "installation":
             return repo.installation_id == self.identity.installation_id

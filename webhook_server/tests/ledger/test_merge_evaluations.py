@@ -1,4 +1,5 @@
-"""Coalesced merge evaluations: bursts collapse, one runs and one waits, quiet window, lane, failures."""
+"""Coalesced merge evaluations: bursts collapse, one runs and one waits, no wait without pending work, a
+bounded wait with it, changes already seen, lane, failures."""
 
 from __future__ import annotations
 
@@ -106,24 +107,86 @@ async def test_a_request_during_a_running_evaluation_makes_exactly_one_more(eval
     assert not log.overlapped
 
 
-async def test_evaluation_starts_only_after_the_quiet_window(
+async def test_with_nothing_else_pending_the_evaluation_starts_at_once(
     dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]],
 ) -> None:
-    quiet = 0.5
-    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=quiet)
+    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=30.0)
     log = EvaluationLog()
     loop = asyncio.get_running_loop()
-    requests = []
-    last_request_at = 0.0
+    requested_at = loop.time()
 
-    for number in range(5):
-        last_request_at = loop.time()
-        requests.append(asyncio.create_task(coalescer.request(PR, f"h{number}", log.evaluation_for(f"h{number}"))))
-        await asyncio.sleep(0.05)
-    await asyncio.gather(*requests)
+    assert await asyncio.wait_for(coalescer.request(PR, "h0", log.evaluation_for("h0")), timeout=10) == "h0"
 
-    assert log.ran == ["h4"]
-    assert log.started_at[0] >= last_request_at + quiet
+    assert log.started_at[0] - requested_at < 1.0, "no quiet window when there is nothing to coalesce with"
+    await coalescer.close()
+
+
+async def test_requests_coalesce_while_other_work_of_the_pr_is_pending(
+    dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]],
+) -> None:
+    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=30.0)
+    jobs_running = {PR: True}
+    coalescer.add_work_probe(lambda key: jobs_running.get(key, False))
+    log = EvaluationLog()
+
+    requests = [
+        asyncio.create_task(coalescer.request(PR, f"h{number}", log.evaluation_for(f"h{number}")))
+        for number in range(3)
+    ]
+    await asyncio.sleep(0.3)
+    assert log.ran == [], "a job of the PR is running: the requests wait for it"
+    jobs_running[PR] = False
+
+    assert await asyncio.wait_for(asyncio.gather(*requests), timeout=10) == ["h2"] * 3
+    assert log.ran == ["h2"]
+    await coalescer.close()
+
+
+async def test_waiting_for_other_work_is_bounded_by_the_window(
+    dispatcher: tuple[Dispatcher, dict[str, asyncio.Event]],
+) -> None:
+    quiet = 0.3
+    coalescer = MergeEvaluations(dispatcher[0], quiet_seconds=quiet)
+    coalescer.add_work_probe(lambda key: True)  # work that never ends
+    log = EvaluationLog()
+    loop = asyncio.get_running_loop()
+    requested_at = loop.time()
+
+    assert await asyncio.wait_for(coalescer.request(PR, "h", log.evaluation_for("h")), timeout=10) == "h"
+
+    assert log.started_at[0] >= requested_at + quiet
+    await coalescer.close()
+
+
+async def test_a_change_an_evaluation_already_saw_makes_no_new_one(evaluations: MergeEvaluations) -> None:
+    log = EvaluationLog()
+    loop = asyncio.get_running_loop()
+    changed_at = loop.time()
+    assert await evaluations.request(PR, "writer", log.evaluation_for("writer")) == "writer"
+
+    echoed = await evaluations.request(PR, "echo", log.evaluation_for("echo"), changed_at=changed_at)
+    later = await evaluations.request(PR, "later", log.evaluation_for("later"), changed_at=loop.time())
+
+    assert echoed == "writer"
+    assert later == "later", "a change made after the last evaluation started needs a new one"
+    assert log.ran == ["writer", "later"]
+
+
+async def test_a_request_for_a_change_the_running_evaluation_saw_waits_for_it(evaluations: MergeEvaluations) -> None:
+    gate = asyncio.Event()
+    log = EvaluationLog(gate=gate)
+    changed_at = asyncio.get_running_loop().time()
+    first = asyncio.create_task(evaluations.request(PR, "writer", log.evaluation_for("writer")))
+    await asyncio.wait_for(log.started.wait(), timeout=10)
+
+    echoed = asyncio.create_task(evaluations.request(PR, "echo", log.evaluation_for("echo"), changed_at=changed_at))
+    await asyncio.sleep(0.05)
+    assert not echoed.done()
+    gate.set()
+
+    assert await first == "writer"
+    assert await echoed == "writer"
+    assert log.ran == ["writer"]
 
 
 async def test_evaluation_runs_in_the_pr_lane_after_its_delivery_phase(
@@ -191,6 +254,7 @@ async def test_a_request_from_inside_the_pr_lane_phase_is_refused(
 
 
 async def test_close_cancels_a_pending_evaluation(evaluations: MergeEvaluations) -> None:
+    evaluations.add_work_probe(lambda key: True)  # other work of the PR keeps the evaluation pending
     log = EvaluationLog()
     request = asyncio.create_task(evaluations.request(PR, "h", log.evaluation_for("h")))
     await asyncio.sleep(0.01)

@@ -174,14 +174,17 @@ async def test_native_auto_merge_blocked_by_suspicious_paths(make_env: EnvFactor
 
 
 async def test_evaluations_of_one_pr_are_coalesced(make_env: EnvFactory) -> None:
+    """While the second delivery is still queued or running in the PR's lane, the first one's request waits
+    for it and both are covered by one evaluation (the latest requester's)."""
     env = await make_env()
     number = await env.open_pr()
-    env.server.runtime.evaluations.quiet_seconds = 2.0  # room for both requests inside one window
+    env.server.runtime.evaluations.quiet_seconds = 10.0  # the bound is not what ends the wait here
     sha = env.head_sha(number)
     payloads = []
     for context in ("ci/a", "ci/b"):
         env.fake.set_status(env.repo, sha, context, "success", author="alice")
         payloads.append(env.latest_payload("status"))
+    env.fake.inject_latency(0.5, f"/repos/{env.repo}/commits/{sha}/pulls")  # each lane phase takes >= 0.5 s
 
     ids = [str(uuid.uuid4()), str(uuid.uuid4())]
     for delivery_id, payload in zip(ids, payloads, strict=True):
