@@ -13,7 +13,7 @@ from webhook_server.libs.bootstrap.recovery import UNFINISHED, CheckRecovery, Op
 from webhook_server.libs.config.rule_inputs import size_buckets
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.pages import get_all_pages
-from webhook_server.libs.pr.check_runs import complete_check_run
+from webhook_server.libs.pr.check_runs import complete_check_run, forget_last_write
 from webhook_server.libs.pr.check_service import check_service
 from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.pr.merge_check import gather_merge_snapshot
@@ -94,6 +94,7 @@ async def reconcile_can_be_merged(webhook: GithubWebhook, pull: PullSnapshot, la
     status, conclusion = (latest.status, latest.conclusion) if latest else (None, None)
     if can_be_merged_differs(status, conclusion, verdict.can_merge):
         result_conclusion = CheckConclusion.SUCCESS if verdict.can_merge else CheckConclusion.FAILURE
+        forget_last_write(webhook, CAN_BE_MERGED, pull.head_sha)  # GitHub shows another state than we wrote
         await complete_check_run(webhook, CAN_BE_MERGED, pull.head_sha, CheckResult(result_conclusion, verdict.output))
         wrote = True
     return wrote

@@ -70,6 +70,11 @@ class CheckRuns:
         body = check_run_body(name, head_sha, CheckStatus.COMPLETED, result.output, result.conclusion.value)
         return await self._write(repo, body)
 
+    def forget_written(self, full_name: str, head_sha: str, name: str) -> None:
+        """GitHub shows something else than this process last wrote (changed behind its back): the next
+        write of the run goes out even when its body equals the remembered one."""
+        self._last_written.pop((full_name, head_sha, name), None)
+
     async def _write(self, repo: RepositoryContext, body: dict[str, Any]) -> bool:
         try:
             await self._write_or_raise(repo, body)

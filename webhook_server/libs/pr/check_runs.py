@@ -47,6 +47,11 @@ async def write_check_run(
     return await writer.queue(repo, head_sha, name, _placeholder(name, status))
 
 
+def forget_last_write(webhook: GithubWebhook, name: str, head_sha: str) -> None:
+    """The run `name` on `head_sha` was seen to differ from what this process wrote: write it again next time."""
+    _writer(webhook).forget_written(webhook.repo_context.full_name, head_sha, name)
+
+
 async def complete_check_run(webhook: GithubWebhook, name: str, head_sha: str, result: CheckResult) -> bool:
     """Complete the check `name` on `head_sha` with `result`; returns whether the write succeeded."""
     return await write_check_run(webhook, name, head_sha, CheckStatus.COMPLETED, result)

@@ -30,7 +30,7 @@ query($owner: String!, $name: String!, $number: Int!, $sha: GitObjectID!, $base:
           nodes {
             checkRuns(first: 100) {
               pageInfo { hasNextPage }
-              nodes { name status conclusion databaseId }
+              nodes { name status conclusion databaseId url }
             }
           }
         }
@@ -116,7 +116,9 @@ def _check_runs(suites: dict[str, Any] | None) -> tuple[CheckRunState, ...]:
     if suites is None:
         return ()
     return tuple(
-        CheckRunState(run["name"], run["status"].lower(), (run["conclusion"] or "").lower() or None, run["databaseId"])
+        CheckRunState(
+            run["name"], run["status"].lower(), (run["conclusion"] or "").lower() or None, run["databaseId"], run["url"]
+        )
         for suite in _complete(suites)
         for run in _complete(suite["checkRuns"])
     )

@@ -204,9 +204,10 @@ class GPullRequest:
         return GRepository(self._backend, self._repo)
 
 
-def _check_run(run: CheckRun) -> JSON:
+def _check_run(run: CheckRun, repo_url: str) -> JSON:
     return {
         "graphql_type": "CheckRun",
+        "url": f"{repo_url}/runs/{run.id}",
         "name": run.name,
         "status": run.status.upper(),
         "conclusion": run.conclusion.upper() if run.conclusion else None,
@@ -217,15 +218,16 @@ def _check_run(run: CheckRun) -> JSON:
 class GCheckSuite:
     graphql_type = "CheckSuite"
 
-    def __init__(self, suite_id: int, app_id: int, runs: list[CheckRun]) -> None:
+    def __init__(self, suite_id: int, app_id: int, runs: list[CheckRun], repo_url: str) -> None:
         self.databaseId = suite_id
         self.app = {"graphql_type": "App", "databaseId": app_id}
         self._runs = runs
+        self._repo_url = repo_url
 
     def checkRuns(self, info: Info, filterBy: JSON | None = None, **page: Any) -> JSON:
         name = (filterBy or {}).get("checkName")
         runs = [run for run in self._runs if name is None or run.name == name]
-        return connection(info, [_check_run(run) for run in runs], **page)
+        return connection(info, [_check_run(run, self._repo_url) for run in runs], **page)
 
 
 class GCommit:
@@ -233,16 +235,17 @@ class GCommit:
 
     graphql_type = "Commit"
 
-    def __init__(self, repo: Repo, oid: str) -> None:
+    def __init__(self, repo: Repo, oid: str, repo_url: str) -> None:
         self._repo = repo
         self.oid = oid
+        self._repo_url = repo_url
 
     def checkSuites(self, info: Info, filterBy: JSON | None = None, **page: Any) -> JSON:
         suites: dict[int, list[CheckRun]] = {}
         for run in self._repo.check_runs:
             if run.head_sha == self.oid:
                 suites.setdefault(run.suite_id, []).append(run)
-        items = [GCheckSuite(suite_id, runs[0].app_id, runs) for suite_id, runs in suites.items()]
+        items = [GCheckSuite(suite_id, runs[0].app_id, runs, self._repo_url) for suite_id, runs in suites.items()]
         return connection(info, items, **page)
 
     def status(self, info: Info) -> JSON | None:
@@ -304,7 +307,7 @@ class GRepository:
 
     def object(self, info: Info, oid: str | None = None, expression: str | None = None) -> GCommit | None:
         sha = oid or (self._repo.git.rev(expression) if expression else None)
-        return GCommit(self._repo, sha) if sha and self._repo.git.rev(sha) else None
+        return GCommit(self._repo, sha, self.url) if sha and self._repo.git.rev(sha) else None
 
     def ref(self, info: Info, qualifiedName: str) -> GRef | None:
         branch = qualifiedName.removeprefix("refs/heads/")

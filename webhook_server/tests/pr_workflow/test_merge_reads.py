@@ -51,4 +51,4 @@ async def test_more_than_one_page_of_check_runs_is_read_over_rest(make_env: EnvF
 
     assert "Some check runs failed: ext-100" in env.check(number, "can-be-merged")["output"]["text"]
     pages = env.fake.calls("GET", f"/repos/{env.repo}/commits/{sha}/check-runs")
-    assert [call.query.get("page") for call in pages] == ["1", "2"]
+    assert [call.query.get("page") for call in pages] == [None, "2"]  # the first page, then its `next` link
