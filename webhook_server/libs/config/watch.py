@@ -41,11 +41,14 @@ ROOT_BOOTSTRAP_KEYS = ("webhook-ip", "webhook-secret", *REPOSITORY_BOOTSTRAP_KEY
 
 
 def file_signature(path: Path) -> FileSignature:
-    """(mtime in ns, size, inode) of `path`, or None when it does not exist."""
+    """(mtime in ns, size, inode) of `path`, None when it does not exist, or (-1, -1, errno) when it cannot
+    be examined (a symlink loop, a permission problem): loading then reports the problem once."""
     try:
         status = path.stat()
     except FileNotFoundError:
         return None
+    except OSError as error:
+        return -1, -1, error.errno or 0
     return status.st_mtime_ns, status.st_size, status.st_ino
 
 

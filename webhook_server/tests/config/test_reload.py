@@ -132,3 +132,55 @@ def test_repositories_to_bootstrap() -> None:
     assert [entry.key for entry in repositories_to_bootstrap(old, new)] == ["b", "c"]
     root_change = snapshot(minimal_config(repositories=repositories, webhook_secret="rotated"))
     assert [entry.key for entry in repositories_to_bootstrap(old, root_change)] == ["a", "b"]
+
+
+def _break_config(path: Path, kind: str) -> None:
+    if kind == "invalid-utf8":
+        path.write_bytes(b"log-level: \xff\xfe\n")
+    elif kind == "directory":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.unlink()
+        path.symlink_to(path)  # a symlink loop: ELOOP
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("invalid-utf8", "config.yaml: <root>: not valid UTF-8"),
+        ("directory", "config.yaml: <root>: cannot be read"),
+        ("symlink-loop", "config.yaml: <root>: cannot be read"),
+    ],
+    ids=["invalid-utf8", "directory", "symlink-loop"],
+)
+async def test_unreadable_file_keeps_last_good_and_the_loop_goes_on(
+    data_dir: Path, caplog: pytest.LogCaptureFixture, kind: str, message: str
+) -> None:
+    recorder = ChangeRecorder()
+    watcher = start_watcher(data_dir, recorder)
+    initial = watcher.current
+    path = data_dir / "config.yaml"
+    task = asyncio.create_task(watcher.run(interval=0.01))
+    with caplog.at_level(logging.ERROR):
+        _break_config(path, kind)
+        for _ in range(500):
+            if message in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+    assert f"Configuration reload of {path} failed" in caplog.text
+    assert message in caplog.text
+    assert watcher.current is initial
+    if path.is_dir():
+        path.rmdir()
+    else:
+        path.unlink()
+    write_config(data_dir, minimal_config(minimum_lgtm=3))
+    for _ in range(500):
+        if recorder.changes:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert watcher.current.raw["minimum-lgtm"] == 3
