@@ -4,7 +4,6 @@ ones; a `uvx` stand-in on PATH runs those already installed (nothing downloads).
 check runs GitHub receives, not on how the subprocess is launched."""
 
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,13 +48,16 @@ esac
 
 
 @pytest.fixture
-def uvx_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def uvx_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The stand-in on the server's PATH; returns the `sandbox` config that shows it and the test tools
+    (this virtualenv, its base Python) read-only inside the sandbox of PR code."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(mode=0o755)
     uvx = bin_dir / "uvx"
     uvx.write_text(UVX_STAND_IN)
-    uvx.chmod(uvx.stat().st_mode | stat.S_IXUSR)
+    uvx.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return {"read-only-paths": list(dict.fromkeys((sys.prefix, sys.base_prefix, str(bin_dir))))}
 
 
 def _repository_files() -> dict[str, str]:
@@ -86,7 +88,7 @@ async def test_a_pr_delivery_runs_every_builtin_check(
     fake_github: FakeGitHub,
     github_servers: GithubBackedServers,
     container_storage: dict[str, str],
-    uvx_on_path: None,
+    uvx_on_path: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in container_storage.items():
@@ -94,7 +96,9 @@ async def test_a_pr_delivery_runs_every_builtin_check(
     fake_github.create_repo(REPO, _repository_files(), collaborators={"bot-user": "admin"})
     fake_github.install_app(REPO)
     server = github_servers.start(
-        {"widget": _repository_config(list(container_storage))}, [fake_github.create_token("bot-user")]
+        {"widget": _repository_config(list(container_storage))},
+        [fake_github.create_token("bot-user")],
+        sandbox=uvx_on_path,
     )
     fake_github.register_hook(REPO, "", secret=WEBHOOK_SECRET, events=["pull_request"])  # record, do not send
     number = fake_github.open_pr(REPO, head="feature", base="main", title="feat: x", files={"notes.txt": "TODO\n"})

@@ -4,6 +4,7 @@ URL the server derived wrongly shows up as an unrouted request."""
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def enterprise_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fake
 
 
 async def test_a_pr_is_processed_against_an_enterprise_layout(
-    enterprise_server: FakeGitHubServer, tmp_path: Path, uvx_on_path: None
+    enterprise_server: FakeGitHubServer, tmp_path: Path, uvx_on_path: dict[str, Any]
 ) -> None:
     fake = FakeGitHub(enterprise_server.backend)
     assert fake.base_url.endswith("/api/v3")
@@ -39,6 +40,7 @@ async def test_a_pr_is_processed_against_an_enterprise_layout(
         server = servers.start(
             {"service": {"name": REPO, "tox": {"main": "ok"}, "conversation-resolution-required": True}},
             [fake.create_token("bot-user")],
+            sandbox=uvx_on_path,
         )
         fake.register_hook(REPO, "", secret=WEBHOOK_SECRET, events=["pull_request"])  # record, do not send
         number = fake.open_pr(REPO, head="feature", base="main", title="feat: x", files={"x.py": "x = 1\n"})

@@ -51,7 +51,7 @@ async def test_invalid_repo_config_fails_its_step_and_is_reported_once_per_file_
     assert step["error"]["type"] == "InvalidRepoConfigError"
     assert step["error"]["message"].splitlines() == EXPECTED_PROBLEMS
     assert step["error"]["traceback"] == ""
-    assert summary["workflow_steps"]["size_label"]["status"] == "completed"  # the workflow went on
+    assert summary["workflow_steps"]["full_workflow"]["status"] == "completed"  # the workflow went on
     [comment] = _config_comments(fake_github, number)
     assert all(f"\n{problem}\n" in comment for problem in EXPECTED_PROBLEMS)
 

@@ -103,9 +103,15 @@ async def test_a_failing_listener_does_not_stop_the_others_and_stop_detaches(log
     feed.start(asyncio.get_running_loop())
     LOGGER.info("reaches the second listener")
     await asyncio.wait_for(arrived.wait(), 10)
-    await asyncio.sleep(0.3)  # the failure's own log record comes back through the feed: once, not forever
+    failure = "Log tail listener failed (further failures of it are not logged)"
+    for _ in range(100):  # the failure's own log record comes back through the feed: once, not forever
+        logging_runtime.flush()
+        if failure in seen:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)  # time for a second report, which must not come
     logging_runtime.flush()
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.2)
     feed.stop()
     LOGGER.info("after stop")
     logging_runtime.flush()
