@@ -6,11 +6,9 @@ so the usual rules apply: drafts are skipped, the repository's local config is h
 """
 
 import functools
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from webhook_server.libs.autoheal.pull_state import reconcile_can_be_merged, reconcile_check_runs, reconcile_labels
@@ -19,7 +17,7 @@ from webhook_server.libs.config import RepositoryEntry, ServerConfig, repository
 from webhook_server.libs.context.github_webhook import GithubWebhook
 from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices
 from webhook_server.libs.github.pages import get_all_pages
-from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.delivery import Delivery, synthetic_pr_delivery
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.pr.labels import LabelService
 from webhook_server.libs.pr.snapshot import pull_snapshot
@@ -41,17 +39,9 @@ def reconcile_delivery(full_name: str, pull: dict[str, Any]) -> Delivery:
         "pull_request": pull,
         "repository": {"full_name": full_name, "name": full_name.rsplit("/", 1)[-1]},
     }
-    return Delivery(
-        seq=0,
-        delivery_id=f"reconcile-{uuid.uuid4().hex}",
-        event=RECONCILE_EVENT,
-        action=RECONCILE_ACTION,
-        repository_full_name=full_name,
-        ordering_key=f"pr:{full_name}#{pull['number']}",
-        headers={},
-        body=json.dumps(payload).encode(),
-        received_at=datetime.now(UTC),
-        attempts=0,
+    delivery_id = f"reconcile-{uuid.uuid4().hex}"
+    return synthetic_pr_delivery(
+        delivery_id, RECONCILE_EVENT, RECONCILE_ACTION, full_name, pull["number"], payload=payload
     )
 
 

@@ -1,11 +1,9 @@
 """`GithubWebhook`: the per-delivery context — early exits, repository and PR resolution, draft and
 staleness rules. It says whether the delivery goes on; the runtime then hands it to the event's handler."""
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from github import Github
@@ -24,7 +22,7 @@ from webhook_server.libs.context.pr_resolution import (
 from webhook_server.libs.github.api_call import github_api_call
 from webhook_server.libs.github.auth import TOKEN_CHOICES, TokenChoices, choose_token
 from webhook_server.libs.github.repository_context import LOCAL_CONFIG_PATH, LocalConfig, RepositoryContext
-from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.delivery import Delivery, synthetic_pr_delivery
 from webhook_server.libs.pipeline.dispatcher import current_turn
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.rules.logins import contains_login
@@ -237,15 +235,4 @@ def stand_in_delivery(repository_full_name: str, number: int, work_id: str) -> D
         "repository": {"full_name": repository_full_name, "name": repository_full_name.split("/", 1)[1]},
         "pull_request": {"number": number},
     }
-    return Delivery(
-        seq=0,
-        delivery_id=work_id,
-        event=DEFERRED_EVENT,
-        action=None,
-        repository_full_name=repository_full_name,
-        ordering_key=f"pr:{repository_full_name}#{number}",
-        headers={},
-        body=json.dumps(payload).encode(),
-        received_at=datetime.now(UTC),
-        attempts=0,
-    )
+    return synthetic_pr_delivery(work_id, DEFERRED_EVENT, None, repository_full_name, number, payload=payload)

@@ -6,7 +6,7 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -75,3 +75,28 @@ class DeliveryStatusRow:
     def finished(self) -> bool:
         """True once the delivery has succeeded or failed."""
         return self.status in (DeliveryState.SUCCEEDED, DeliveryState.FAILED)
+
+
+def synthetic_pr_delivery(
+    delivery_id: str,
+    event: str,
+    action: str | None,
+    repository_full_name: str,
+    number: int,
+    *,
+    payload: Mapping[str, Any],
+) -> Delivery:
+    """A delivery-shaped input for work on PR `number` that GitHub did not send (a deferred re-check, a drift
+    reconciliation, an `/explain` request); it runs in the PR's lane and is never recorded in the ledger."""
+    return Delivery(
+        seq=0,
+        delivery_id=delivery_id,
+        event=event,
+        action=action,
+        repository_full_name=repository_full_name,
+        ordering_key=f"pr:{repository_full_name}#{number}",
+        headers={},
+        body=json.dumps(payload).encode(),
+        received_at=datetime.now(UTC),
+        attempts=0,
+    )

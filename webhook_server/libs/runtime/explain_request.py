@@ -3,16 +3,14 @@
 It resolves the repository (config, token pool, repo-local file) and the PR as a delivery would, then asks the
 PR workflow's read-only `explain_pull_request`. Nothing is written to GitHub or the ledger."""
 
-import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from webhook_server.libs.config import ServerConfig
 from webhook_server.libs.context.github_webhook import GithubWebhook, RepositoryNotFoundInConfigError
 from webhook_server.libs.github.api_call import github_api_call
-from webhook_server.libs.pipeline.delivery import Delivery
+from webhook_server.libs.pipeline.delivery import Delivery, synthetic_pr_delivery
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.pr.explain import explain_pull_request
 from webhook_server.libs.runtime.delivery_runner import new_context
@@ -26,17 +24,8 @@ __all__ = ["RepositoryNotFoundInConfigError", "explain_as_json"]
 def _request_delivery(full_name: str, number: int) -> Delivery:
     owner, _, name = full_name.partition("/")
     body = {"repository": {"full_name": full_name, "name": name, "owner": {"login": owner}}, "number": number}
-    return Delivery(
-        seq=0,
-        delivery_id=f"explain-{uuid.uuid4().hex[:12]}",
-        event=EXPLAIN_EVENT,
-        action=None,
-        repository_full_name=full_name,
-        ordering_key=f"pr:{full_name}#{number}",
-        headers={},
-        body=json.dumps(body).encode(),
-        received_at=datetime.now(UTC),
-        attempts=0,
+    return synthetic_pr_delivery(
+        f"explain-{uuid.uuid4().hex[:12]}", EXPLAIN_EVENT, None, full_name, number, payload=body
     )
 
 
