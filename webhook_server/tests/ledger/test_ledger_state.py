@@ -92,6 +92,25 @@ async def test_state_change_of_an_unknown_delivery_fails(ledger: Ledger) -> None
         await ledger.mark_finished("ghost", succeeded=True, outcome="success", error=None)
 
 
+async def test_concurrent_status_changes_share_commits_and_keep_their_own_errors(ledger: Ledger) -> None:
+    ids = [f"burst-{index}" for index in range(30)]
+    for delivery_id in ids:
+        await record_delivery(ledger, delivery_id, ordering_key=f"pr:org/repo#{delivery_id}")
+
+    started = await asyncio.gather(*(ledger.mark_running(i) for i in [*ids, "ghost"]), return_exceptions=True)
+    finished = await asyncio.gather(
+        *(ledger.mark_finished(i, succeeded=True, outcome="success", error=None) for i in [*ids, "ghost"]),
+        return_exceptions=True,
+    )
+
+    for results in (started, finished):
+        assert results[:-1] == [None] * len(ids)  # the unknown id in the same batch fails alone
+        assert isinstance(results[-1], UnknownDeliveryError)
+    rows = [await ledger.status_of(delivery_id) for delivery_id in ids]
+    assert {(row.status, row.outcome) for row in rows if row is not None} == {(DeliveryState.SUCCEEDED, "success")}
+    assert all(row is not None and row.started_at is not None for row in rows)
+
+
 async def test_wait_until_finished_wakes_when_the_delivery_finishes(ledger: Ledger) -> None:
     await record_delivery(ledger, "awaited")
 

@@ -57,6 +57,8 @@ class Ledger:
         self._finish_signal = asyncio.Event()
         self._pending_records: list[tuple[IncomingDelivery, asyncio.Future[RecordResult]]] = []
         self._record_flusher: asyncio.Task[None] | None = None
+        self._pending_status: list[tuple[deliveries.StatusWrite, asyncio.Future[None]]] = []
+        self._status_flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Ledger:
@@ -73,6 +75,8 @@ class Ledger:
         """Close the connection after every call already queued on the ledger thread."""
         if self._record_flusher is not None:
             await self._record_flusher
+        if self._status_flusher is not None:
+            await self._status_flusher
         await self._run_raw(self._connection.close)
         self._executor.shutdown(wait=False)
 
@@ -130,13 +134,41 @@ class Ledger:
                 if not future.done():
                     future.set_result(result)
 
+    async def _status_write(self, write: deliveries.StatusWrite) -> None:
+        """Queue a status update; those waiting while a commit is written share the next one, so a burst of
+        processing costs the ledger thread few commits and intake records do not queue behind many."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending_status.append((write, future))
+        if self._status_flusher is None or self._status_flusher.done():
+            self._status_flusher = asyncio.create_task(self._flush_status(), name="ledger status commit")
+        await future
+
+    async def _flush_status(self) -> None:
+        while self._pending_status:
+            batch, self._pending_status = self._pending_status, []
+            try:
+                errors = await self._run(deliveries.apply_status_writes, [write for write, _ in batch])
+            except Exception as exc:  # the commit failed: every write of the batch failed with it
+                errors = [exc] * len(batch)
+            for (_, future), error in zip(batch, errors, strict=True):
+                if future.done():
+                    continue
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
+
     async def mark_running(self, delivery_id: str) -> None:
         """The delivery entered its lane phase."""
-        await self._run(deliveries.mark_running, delivery_id)
+        await self._status_write(functools.partial(deliveries.mark_running, delivery_id=delivery_id))
 
     async def mark_finished(self, delivery_id: str, *, succeeded: bool, outcome: str, error: str | None) -> None:
         """The delivery was finalised (`succeeded` or `failed`, with its outcome and error text)."""
-        await self._run(deliveries.mark_finished, delivery_id, succeeded=succeeded, outcome=outcome, error=error)
+        await self._status_write(
+            functools.partial(
+                deliveries.mark_finished, delivery_id=delivery_id, succeeded=succeeded, outcome=outcome, error=error
+            )
+        )
         self._finish_signal.set()
         self._finish_signal = asyncio.Event()
 

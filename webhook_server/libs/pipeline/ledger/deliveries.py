@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -105,6 +105,24 @@ def mark_running(connection: sqlite3.Connection, delivery_id: str) -> None:
         (DeliveryState.RUNNING.value, utc_now_text(), delivery_id),
         delivery_id,
     )
+
+
+StatusWrite = Callable[[sqlite3.Connection], None]
+
+
+def apply_status_writes(connection: sqlite3.Connection, writes: Sequence[StatusWrite]) -> list[Exception | None]:
+    """Run delivery status updates in one transaction (one commit for a burst of lane starts and ends);
+    each write's own error is handed back in its place instead of aborting the others."""
+    errors: list[Exception | None] = []
+    with transaction(connection):
+        for write in writes:
+            try:
+                write(connection)
+            except UnknownDeliveryError as error:
+                errors.append(error)
+            else:
+                errors.append(None)
+    return errors
 
 
 def mark_finished(
