@@ -117,6 +117,8 @@ def owners_lines(text: str) -> tuple[OwnersLine, ...]:
         if key_node.value not in _LIST_KEYS or not isinstance(value_node, yaml.SequenceNode):
             continue
         for item in value_node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                continue  # only a string names a login
             login = normalize_login(str(item.value))
             if login:
                 found.append(OwnersLine(key_node.value, login, item.start_mark.line + 1))

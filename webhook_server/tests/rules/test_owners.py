@@ -9,6 +9,7 @@ from webhook_server.libs.rules.owners import (
     assignee_candidates,
     is_owners_path,
     owners_directory,
+    owners_lines,
     parse_owners,
     repository_approvers,
     repository_reviewers,
@@ -196,3 +197,23 @@ def test_reviewers_to_request(
 )
 def test_assignee_candidates(author: str, root_approvers: tuple[str, ...], expected: tuple[str, ...]) -> None:
     assert assignee_candidates(author, root_approvers) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "approvers: &team [alice]\nreviewers: *team\n",
+            (("approvers", "alice", 1), ("reviewers", "alice", 1)),
+            id="alias-points-at-the-anchor-line",
+        ),
+        pytest.param("base: &b {approvers: [x]}\n<<: *b\n", (), id="merge-key-gives-no-line"),
+        pytest.param("approvers: {alice: 1}\nreviewers: bob\n", (), id="lists-of-the-wrong-shape"),
+        pytest.param("approvers:\n  - [nested]\n  - carol\n", (("approvers", "carol", 3),), id="nested-item-skipped"),
+        pytest.param("? [a, b]\n: [c]\napprovers: [dave]\n", (("approvers", "dave", 3),), id="non-scalar-key"),
+        pytest.param("- alice\n- bob\n", (), id="not-a-mapping"),
+    ],
+)
+def test_owners_lines_of_hostile_documents(text: str, expected: tuple[tuple[str, str, int], ...]) -> None:
+    lines = owners_lines(text)
+    assert tuple((line.role, line.login, line.line) for line in lines) == expected
