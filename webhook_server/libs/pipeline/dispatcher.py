@@ -4,6 +4,9 @@ A lane is the serial queue of one ordering key: its turns (deliveries in `seq` o
 with `run_in_lane` in arrival order) run one at a time. A delivery's lane phase holds its lane and a
 worker slot; its `followup` (waiting for jobs and merge evaluations) runs after it left both, and only
 then is the delivery marked finished in the ledger.
+
+With `SharedLanes` (replicas sharing a PostgreSQL ledger) a lane runs only while this replica holds its
+lock in the ledger, and deliveries recorded by any replica are found by polling the ledger.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from webhook_server.libs.pipeline.delivery import Delivery
-from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger import DatabaseError, DeliveryNotQueuedError, Ledger
+from webhook_server.libs.pipeline.shared_lanes import RETRY_TAKE_SECONDS, SharedLanes
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +98,16 @@ def _failure(exc: Exception) -> LanePhaseResult:
 class Dispatcher:
     """One per process: takes queued deliveries, runs them in lanes, records their state in the ledger."""
 
-    def __init__(self, ledger: Ledger, *, max_workers: int, process: ProcessFn) -> None:
-        """`process` runs the lane phase of one delivery; its exceptions are contained here."""
+    def __init__(
+        self, ledger: Ledger, *, max_workers: int, process: ProcessFn, shared: SharedLanes | None = None
+    ) -> None:
+        """`process` runs the lane phase of one delivery; its exceptions are contained here. With `shared`
+        the lanes are shared with other replicas of the ledger."""
         self._ledger = ledger
         self._process = process
+        self._shared = shared
+        self._max_workers = max_workers
+        self._poller: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(max_workers)
         self._lanes: dict[str, _Lane] = {}
         self._counter = itertools.count()
@@ -115,13 +125,17 @@ class Dispatcher:
         """Queue again what the ledger holds unfinished (in `seq` order), then accept `submit`.
 
         `resume=False` (a replay sharing the server's ledger) leaves the unfinished ones to the server."""
-        resumed = await self._ledger.resumable() if resume else []
+        resumed = await self._ledger.resumable() if resume and self._shared is None else []
         self._started = True
         by_id = {delivery.delivery_id: delivery for delivery in self._early}
         by_id.update((delivery.delivery_id, delivery) for delivery in resumed)
         self._early.clear()
         for delivery in sorted(by_id.values(), key=lambda item: item.seq):
             self._enqueue(delivery)
+        if self._shared is not None:
+            self._poller = asyncio.create_task(self._poll_forever(self._shared), name="shared lanes poll")
+            logger.info("Dispatcher started on a shared ledger as replica %s", self._ledger.replica_id)
+            return
         logger.info("Dispatcher started: %d deliveries resumed from the ledger", len(resumed))
 
     def submit(self, delivery: Delivery) -> None:
@@ -164,8 +178,9 @@ class Dispatcher:
                 released.set_result(None)
 
     def lane_busy(self, key: str) -> bool:
-        """Whether lane `key` has a turn running or queued (a delivery's lane phase or `run_in_lane` work)."""
-        return key in self._lanes
+        """Whether lane `key` has a turn running or queued (a delivery's lane phase or `run_in_lane` work),
+        here or, as last polled, queued deliveries for it in a shared ledger."""
+        return key in self._lanes or (self._shared is not None and key in self._shared.lanes_with_work)
 
     async def wait_idle(self, timeout: float) -> None:  # noqa: ASYNC109 - a plain deadline for tests/benchmarks
         """Wait until no delivery or lane work is queued or running; `TimeoutError` after `timeout` s."""
@@ -183,6 +198,9 @@ class Dispatcher:
         Cancelled deliveries stay `running` in the ledger and are resumed at the next start.
         """
         self._stopping = True
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
         for lane in self._lanes.values():
             for turn in lane.turns:
                 if turn.granted is not None:
@@ -208,25 +226,65 @@ class Dispatcher:
         self._push_turn(delivery.ordering_key, _Turn(delivery.seq, next(self._counter), delivery=delivery))
 
     def _push_turn(self, key: str, turn: _Turn) -> None:
+        heapq.heappush(self._lane(key).turns, turn)
+
+    def _lane(self, key: str) -> _Lane:
         lane = self._lanes.get(key)
         if lane is None:
             lane = self._lanes[key] = _Lane(key)
             lane.task = asyncio.create_task(self._run_lane(lane), name=f"lane {key}", context=contextvars.Context())
-        heapq.heappush(lane.turns, turn)
+        return lane
 
     async def _run_lane(self, lane: _Lane) -> None:
         try:
-            while lane.turns and not self._stopping:
-                turn = heapq.heappop(lane.turns)
-                if turn.delivery is not None:
-                    await self._run_delivery(turn.delivery)
-                else:
-                    await self._grant(turn)
+            if self._shared is None:
+                await self._run_turns(lane)
+            else:
+                await self._run_shared_lane(lane, self._shared)
         finally:
             del self._lanes[lane.key]
             for turn in lane.turns:
                 if turn.delivery is not None:
                     self._active_ids.discard(turn.delivery.delivery_id)
+
+    async def _run_turns(self, lane: _Lane) -> None:
+        while lane.turns and not self._stopping:
+            turn = heapq.heappop(lane.turns)
+            if turn.delivery is not None:
+                await self._run_delivery(turn.delivery)
+            else:
+                await self._grant(turn)
+
+    async def _run_shared_lane(self, lane: _Lane, shared: SharedLanes) -> None:
+        """Run the lane while holding it in the ledger: its deliveries from the ledger, in `seq` order, then
+        those recorded meanwhile, until none is left; then give it back. While another replica holds it, its
+        deliveries are left to that replica, and `run_in_lane` work waits for the lane."""
+        while (taken := await shared.take(lane.key, wait=False, stopping=lambda: self._stopping)) is None:
+            if self._stopping or all(turn.delivery is not None for turn in lane.turns):
+                return
+            await asyncio.sleep(RETRY_TAKE_SECONDS)
+        try:
+            while True:
+                for delivery in taken:
+                    self._enqueue(delivery)
+                if not lane.turns or self._stopping:
+                    return
+                await self._run_turns(lane)
+                taken = await shared.refresh(lane.key)
+        finally:
+            await shared.release(lane.key)
+
+    async def _poll_forever(self, shared: SharedLanes) -> None:
+        """Open a lane for each lane with work in the ledger that this replica has room for."""
+        while not self._stopping:
+            try:
+                keys = await shared.lanes_to_take(self._max_workers - len(self._lanes), lambda key: key in self._lanes)
+            except DatabaseError:
+                logger.exception("Could not poll the shared ledger for work; retrying")
+                keys = []
+            for key in keys:
+                self._lane(key)
+            await asyncio.sleep(shared.poll_seconds)
 
     async def _grant(self, turn: _Turn) -> None:
         assert turn.granted is not None  # a work turn always has both futures
@@ -289,8 +347,15 @@ class Dispatcher:
             async with self._slots:
                 if self._stopping:
                     return None
-                await self._ledger.mark_running(delivery.delivery_id)
-                return await self._contained(functools.partial(self._process, delivery), delivery)
+                try:
+                    await self._ledger.mark_running(delivery.delivery_id)
+                except DeliveryNotQueuedError:
+                    logger.info("Delivery %s was taken by another replica", delivery.delivery_id)
+                    return None
+                result = await self._contained(functools.partial(self._process, delivery), delivery)
+                if self._shared is not None:  # recorded before the lane moves on, for a replica taking it over
+                    await self._ledger.mark_lane_released(delivery.delivery_id)
+                return result
         finally:
             _held_lanes.reset(token)
 

@@ -1,10 +1,11 @@
-"""The durable delivery ledger (intake.md §4): an async facade over one SQLite connection.
+"""The durable delivery ledger (intake.md §4): an async facade over one database connection.
 
-All SQLite work runs on one dedicated thread (a single-worker executor), so calls are serialised and the
-event loop never blocks. Intake records are group-committed: calls that arrive while a commit is being
-written share the next transaction, so a burst costs a few fsyncs instead of one per delivery.
-The table operations live in `deliveries`, `jobs` and `records`; the file format in
-`schema`.
+The database is a SQLite file of this process (the default), or a PostgreSQL database that several replicas
+share (`ledger-url`). All database work runs on one dedicated thread (a single-worker executor), so calls
+are serialised and the event loop never blocks. Intake records are group-committed: calls that arrive while
+a commit is being written share the next transaction, so a burst costs a few fsyncs instead of one per
+delivery. The table operations live in `deliveries`, `jobs`, `records` and `replicas`; the schema in
+`schema`, the two backends in `database`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import asyncio
 import contextlib
 import functools
 import logging
-import sqlite3
+import os
+import socket
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -21,14 +24,17 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryStatusRow, RecordResult, RecordStatus
-from webhook_server.libs.pipeline.ledger import deliveries, jobs, records
-from webhook_server.libs.pipeline.ledger.deliveries import IncomingDelivery
+from webhook_server.libs.pipeline.ledger import deliveries, jobs, records, replicas
+from webhook_server.libs.pipeline.ledger.database import Database, DatabaseError
+from webhook_server.libs.pipeline.ledger.deliveries import DeliveryNotQueuedError, IncomingDelivery
 from webhook_server.libs.pipeline.ledger.jobs import Job, JobState, NewJob
-from webhook_server.libs.pipeline.ledger.schema import connect
+from webhook_server.libs.pipeline.ledger.schema import Claim, connect, connect_postgres, to_text
 
 __all__ = [
     "LEDGER_FILE_NAME",
+    "DatabaseError",
     "Delivery",
+    "DeliveryNotQueuedError",
     "DeliveryStatusRow",
     "Job",
     "JobState",
@@ -39,6 +45,7 @@ __all__ = [
 
 LEDGER_FILE_NAME = "webhook-ledger.sqlite3"
 _FINISH_POLL_SECONDS = 0.2
+DEFAULT_LEASE_SECONDS = 30.0
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +53,29 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
-class Ledger:
-    """Deliveries, jobs, effects and owned check runs, persisted in `{data_dir}/webhook-ledger.sqlite3`."""
+def new_replica_id() -> str:
+    """A name for this process that no other replica, before or after it, shares."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
-    def __init__(self, connection: sqlite3.Connection, executor: ThreadPoolExecutor, path: Path) -> None:
-        """Use `Ledger.open`; this only stores what it built."""
+
+class Ledger:
+    """Deliveries, jobs, effects and owned check runs, persisted in `{data_dir}/webhook-ledger.sqlite3` or in a
+    PostgreSQL database shared by replicas (`shared`: work is then held by a replica with a lease)."""
+
+    def __init__(
+        self,
+        connection: Database,
+        executor: ThreadPoolExecutor,
+        path: Path | None,
+        *,
+        shared: bool = False,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        """Use `Ledger.open` or `Ledger.open_shared`; this only stores what it built."""
         self.path = path
+        self.shared = shared
+        self.lease_seconds = lease_seconds
+        self.replica_id = new_replica_id()
         self._connection = connection
         self._executor = executor
         self._finish_signal = asyncio.Event()
@@ -62,7 +86,7 @@ class Ledger:
 
     @classmethod
     async def open(cls, path: Path) -> Ledger:
-        """Open or create the ledger file, with its own database thread."""
+        """Open or create the ledger file, with its own database thread (this process owns the file)."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         try:
             connection = await asyncio.get_running_loop().run_in_executor(executor, connect, path)
@@ -71,21 +95,40 @@ class Ledger:
             raise
         return cls(connection, executor, path)
 
+    @classmethod
+    async def open_shared(cls, url: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Ledger:
+        """Connect to the PostgreSQL ledger at `url`, which other replicas may share."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        try:
+            connection = await asyncio.get_running_loop().run_in_executor(executor, connect_postgres, url)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(connection, executor, None, shared=True, lease_seconds=lease_seconds)
+
     async def close(self) -> None:
-        """Close the connection after every call already queued on the ledger thread."""
+        """Close the connection after every call already queued on the ledger thread. A shared ledger first
+        ends this replica's leases, so other replicas take its unfinished work over at once."""
         if self._record_flusher is not None:
             await self._record_flusher
         if self._status_flusher is not None:
             await self._status_flusher
+        if self.shared:
+            try:
+                await self._run(_release_holdings, self.replica_id, self.lease_seconds)
+            except DatabaseError:
+                logger.exception("Could not end this replica's leases; other replicas wait for them to run out")
         await self._run_raw(self._connection.close)
         self._executor.shutdown(wait=False)
+
+    def _claim(self) -> Claim:
+        """This replica's hold on work it takes now: its id and a lease ending `lease_seconds` from now."""
+        return Claim(self.replica_id, to_text(datetime.now(UTC) + timedelta(seconds=self.lease_seconds)))
 
     async def _run_raw(self, fn: Callable[[], _T]) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def _run(
-        self, fn: Callable[Concatenate[sqlite3.Connection, _P], _T], *args: _P.args, **kwargs: _P.kwargs
-    ) -> _T:
+    async def _run(self, fn: Callable[Concatenate[Database, _P], _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await self._run_raw(functools.partial(fn, self._connection, *args, **kwargs))
 
     # deliveries
@@ -159,8 +202,17 @@ class Ledger:
                     future.set_exception(error)
 
     async def mark_running(self, delivery_id: str) -> None:
-        """The delivery entered its lane phase."""
-        await self._status_write(functools.partial(deliveries.mark_running, delivery_id=delivery_id))
+        """The delivery entered its lane phase. On a shared ledger it must still be queued:
+        `DeliveryNotQueuedError` when another replica took it first."""
+        await self._status_write(
+            functools.partial(
+                deliveries.mark_running, delivery_id=delivery_id, claim=self._claim(), only_queued=self.shared
+            )
+        )
+
+    async def mark_lane_released(self, delivery_id: str) -> None:
+        """The delivery left its lane; its followup goes on (shared ledgers record it for takeovers)."""
+        await self._status_write(functools.partial(deliveries.mark_lane_released, delivery_id=delivery_id))
 
     async def mark_finished(self, delivery_id: str, *, succeeded: bool, outcome: str, error: str | None) -> None:
         """The delivery was finalised (`succeeded` or `failed`, with its outcome and error text)."""
@@ -174,7 +226,39 @@ class Ledger:
 
     async def resumable(self) -> list[Delivery]:
         """Queued and interrupted deliveries to process again, in `seq` order (intake.md §4.3)."""
-        return await self._run(deliveries.resumable)
+        return await self._run(deliveries.resumable, self._claim())
+
+    # replicas sharing the ledger
+
+    async def lanes_with_work(self, limit: int) -> list[str]:
+        """Lane keys with queued deliveries or ones whose holder's lease ran out, oldest work first."""
+        return await self._run(deliveries.lanes_with_work, _now_text(), limit)
+
+    async def take_lane(self, key: str) -> list[Delivery] | None:
+        """Lock lane `key` for this replica and return its deliveries to run; `None` when another replica
+        holds the lane. A lane taken must be given back with `release_lane`."""
+        return await self._run(_take_lane, key, self._claim(), _now_text())
+
+    async def lane_deliveries(self, key: str) -> list[Delivery]:
+        """Deliveries to run in lane `key`, which this replica holds (recorded since it took the lane)."""
+        return await self._run(deliveries.take_lane, key, self._claim(), _now_text())
+
+    async def release_lane(self, key: str) -> None:
+        """Give a lane taken with `take_lane` back."""
+        await self._run(replicas.unlock_lane, key)
+
+    async def heartbeat(self, role: str) -> int:
+        """Renew this replica's leases and its heartbeat; returns how many replicas process deliveries."""
+        return await self._run(_heartbeat, self._claim(), role, self.lease_seconds)
+
+    async def evaluation_started(self, pr_key: str, hook_id: str) -> None:
+        """Record that a merge evaluation of the PR starts now (seen by every replica)."""
+        await self._run(replicas.evaluation_started, pr_key, hook_id, _now_text())
+
+    async def last_evaluation(self, pr_key: str) -> tuple[datetime, str] | None:
+        """When the PR's latest merge evaluation started (on any replica) and for which delivery."""
+        last = await self._run(replicas.last_evaluation, pr_key)
+        return None if last is None else (datetime.fromisoformat(last[0]), last[1])
 
     async def stored_delivery(self, delivery_id: str) -> Delivery | None:
         """The stored delivery (headers, body) with this id, whatever its status; `None` when unknown."""
@@ -257,7 +341,7 @@ class Ledger:
             spec=spec,
             delivery_id=delivery_id,
         )
-        return await self._run(jobs.add_job, job)
+        return await self._run(jobs.add_job, job, self._claim())
 
     async def job(self, job_id: int) -> Job | None:
         """One job row, or `None` when the id is unknown."""
@@ -273,15 +357,17 @@ class Ledger:
 
     async def mark_job_running(self, job_id: int) -> None:
         """The job's process started."""
-        await self._run(jobs.mark_job_running, job_id)
+        await self._run(jobs.mark_job_running, job_id, self._claim())
 
     async def mark_job_finished(self, job_id: int, status: JobState, outcome: str, error: str | None = None) -> None:
         """The job ended: `succeeded`, `failed` or `cancelled`."""
         await self._run(jobs.mark_job_finished, job_id, status, outcome, error)
 
     async def resumable_jobs(self) -> list[Job]:
-        """Queued and interrupted jobs to run again from the start, in creation order."""
-        return await self._run(jobs.resumable_jobs)
+        """Queued and interrupted jobs to run again from the start, in creation order. On a shared ledger
+        only jobs no live replica holds (no owner, or a lease that ran out), now held by this one."""
+        expired_before = _now_text() if self.shared else None
+        return await self._run(jobs.resumable_jobs, self._claim(), expired_before=expired_before)
 
     async def jobs_for_pr(
         self, repository: str, pr_number: int, statuses: Collection[JobState] | None = None
@@ -308,8 +394,38 @@ class Ledger:
         while True:
             try:
                 removed = await self.prune(retention_days=retention_days, now=datetime.now(UTC))
-            except sqlite3.Error:
+            except DatabaseError:
                 logger.exception("Ledger housekeeping failed; retrying in %s s", interval_seconds)
             else:
                 logger.info("Ledger housekeeping removed %d rows", removed)
             await asyncio.sleep(interval_seconds)
+
+
+def _now_text() -> str:
+    return to_text(datetime.now(UTC))
+
+
+def _take_lane(connection: Database, key: str, claim: Claim, now: str) -> list[Delivery] | None:
+    if not replicas.try_lock_lane(connection, key):
+        return None
+    try:
+        return deliveries.take_lane(connection, key, claim, now)
+    except BaseException:
+        replicas.unlock_lane(connection, key)
+        raise
+
+
+def _heartbeat(connection: Database, claim: Claim, role: str, lease_seconds: float) -> int:
+    now = datetime.now(UTC)
+    deliveries.renew_leases(connection, claim)
+    jobs.renew_job_leases(connection, claim)
+    replicas.beat(connection, claim.owner, role, to_text(now))
+    return replicas.live_workers(connection, to_text(now - timedelta(seconds=lease_seconds)))
+
+
+def _release_holdings(connection: Database, replica_id: str, lease_seconds: float) -> None:
+    """A clean stop: end the replica's leases, and forget it (and replicas silent for 10 leases)."""
+    deliveries.release_leases(connection, replica_id)
+    jobs.release_job_leases(connection, replica_id)
+    silent_before = to_text(datetime.now(UTC) - timedelta(seconds=10 * lease_seconds))
+    replicas.forget(connection, replica_id, silent_before=silent_before)

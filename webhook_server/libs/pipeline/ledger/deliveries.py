@@ -1,4 +1,5 @@
-"""Blocking operations on the ledger's `deliveries` table: dedup at intake, state changes, resume, pruning.
+"""Blocking operations on the ledger's `deliveries` table: dedup at intake, state changes, resume, lanes
+shared between replicas, pruning.
 
 Every function takes the ledger's single connection and runs on the ledger thread, never on the event loop.
 """
@@ -6,20 +7,24 @@ Every function takes the ledger's single connection and runs on the ledger threa
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, DeliveryStatusRow, RecordResult, RecordStatus
-from webhook_server.libs.pipeline.ledger.schema import from_text, requeue_unfinished, to_text, transaction, utc_now_text
+from webhook_server.libs.pipeline.ledger.database import Database, Dialect, Row, transaction
+from webhook_server.libs.pipeline.ledger.schema import Claim, from_text, requeue_unfinished, to_text, utc_now_text
 
 UNKNOWN_DELIVERY_PREFIX = "unknown-delivery-"
 
 
 class UnknownDeliveryError(LookupError):
     """A state change was asked for a delivery id that has no row."""
+
+
+class DeliveryNotQueuedError(LookupError):
+    """A replica tried to claim a delivery that is no longer queued (another replica took it)."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,16 @@ class IncomingDelivery:
     received_at: datetime
 
 
-def record_batch(connection: sqlite3.Connection, batch: Sequence[IncomingDelivery]) -> list[RecordResult]:
+def record_batch(connection: Database, batch: Sequence[IncomingDelivery]) -> list[RecordResult]:
     """Record a batch of deliveries in one durable transaction (group commit: one fsync for all of them).
 
     Only this transaction syncs the WAL to disk before returning (`synchronous=FULL`); status updates
     after it use the connection's default `NORMAL`, which survives a process crash and, at worst after
     a power loss, re-runs an idempotent delivery.
     """
+    if connection.dialect is not Dialect.SQLITE:  # a PostgreSQL commit is durable by itself
+        with transaction(connection):
+            return [_record_one(connection, incoming) for incoming in batch]
     connection.execute("PRAGMA synchronous=FULL")
     try:
         with transaction(connection):
@@ -51,7 +59,7 @@ def record_batch(connection: sqlite3.Connection, batch: Sequence[IncomingDeliver
         connection.execute("PRAGMA synchronous=NORMAL")
 
 
-def _record_one(connection: sqlite3.Connection, incoming: IncomingDelivery) -> RecordResult:
+def _record_one(connection: Database, incoming: IncomingDelivery) -> RecordResult:
     """Insert a delivery as `queued`, unless its id is queued, running or succeeded (then it is a duplicate).
 
     A failed delivery with the same id is queued again with `attempts + 1` and a new, larger `seq`.
@@ -64,9 +72,9 @@ def _record_one(connection: sqlite3.Connection, incoming: IncomingDelivery) -> R
         return RecordResult(status=RecordStatus.DUPLICATE, delivery=None)
     attempts = 0 if existing is None else existing["attempts"] + 1
     connection.execute("DELETE FROM deliveries WHERE delivery_id = ?", (delivery_id,))
-    cursor = connection.execute(
+    inserted = connection.execute(
         "INSERT INTO deliveries (delivery_id, event, action, repository, ordering_key, headers, body,"
-        " status, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " status, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (
             delivery_id,
             incoming.event,
@@ -80,8 +88,7 @@ def _record_one(connection: sqlite3.Connection, incoming: IncomingDelivery) -> R
             to_text(incoming.received_at),
         ),
     )
-    seq = cursor.lastrowid
-    assert seq is not None  # an INSERT always sets it
+    seq: int = inserted.fetchone()["seq"]
     delivery = Delivery(
         seq=seq,
         delivery_id=delivery_id,
@@ -97,20 +104,34 @@ def _record_one(connection: sqlite3.Connection, incoming: IncomingDelivery) -> R
     return RecordResult(status=RecordStatus.QUEUED, delivery=delivery)
 
 
-def mark_running(connection: sqlite3.Connection, delivery_id: str) -> None:
-    """The delivery entered its lane phase."""
+def mark_running(connection: Database, delivery_id: str, claim: Claim, *, only_queued: bool = False) -> None:
+    """The delivery entered its lane phase, held by `claim`. With `only_queued` (replicas sharing the ledger)
+    it must still be queued: `DeliveryNotQueuedError` when another replica claimed it first."""
+    sql = (
+        "UPDATE deliveries SET status = ?, started_at = ?, owner = ?, lease_until = ?, lane_released_at = NULL"
+        " WHERE delivery_id = ?"
+    )
+    parameters = (DeliveryState.RUNNING.value, utc_now_text(), claim.owner, claim.lease_until, delivery_id)
+    if not only_queued:
+        _update_one(connection, sql, parameters, delivery_id)
+    elif connection.execute(f"{sql} AND status = ?", (*parameters, DeliveryState.QUEUED.value)).rowcount != 1:
+        raise DeliveryNotQueuedError(f"delivery {delivery_id} is no longer queued")
+
+
+def mark_lane_released(connection: Database, delivery_id: str) -> None:
+    """The delivery's lane phase ended; its followup (waiting for jobs, merge evaluations) goes on."""
     _update_one(
         connection,
-        "UPDATE deliveries SET status = ?, started_at = ? WHERE delivery_id = ?",
-        (DeliveryState.RUNNING.value, utc_now_text(), delivery_id),
+        "UPDATE deliveries SET lane_released_at = ? WHERE delivery_id = ?",
+        (utc_now_text(), delivery_id),
         delivery_id,
     )
 
 
-StatusWrite = Callable[[sqlite3.Connection], None]
+StatusWrite = Callable[[Database], None]
 
 
-def apply_status_writes(connection: sqlite3.Connection, writes: Sequence[StatusWrite]) -> list[Exception | None]:
+def apply_status_writes(connection: Database, writes: Sequence[StatusWrite]) -> list[Exception | None]:
     """Run delivery status updates in one transaction (one commit for a burst of lane starts and ends);
     each write's own error is handed back in its place instead of aborting the others."""
     errors: list[Exception | None] = []
@@ -118,16 +139,14 @@ def apply_status_writes(connection: sqlite3.Connection, writes: Sequence[StatusW
         for write in writes:
             try:
                 write(connection)
-            except UnknownDeliveryError as error:
+            except (UnknownDeliveryError, DeliveryNotQueuedError) as error:
                 errors.append(error)
             else:
                 errors.append(None)
     return errors
 
 
-def mark_finished(
-    connection: sqlite3.Connection, delivery_id: str, *, succeeded: bool, outcome: str, error: str | None
-) -> None:
+def mark_finished(connection: Database, delivery_id: str, *, succeeded: bool, outcome: str, error: str | None) -> None:
     """The delivery was finalised: record its final state, outcome and error text."""
     state = DeliveryState.SUCCEEDED if succeeded else DeliveryState.FAILED
     _update_one(
@@ -138,24 +157,71 @@ def mark_finished(
     )
 
 
-def resumable(connection: sqlite3.Connection) -> list[Delivery]:
-    """Queue again every queued or running delivery, in `seq` order.
+def resumable(connection: Database, claim: Claim) -> list[Delivery]:
+    """Queue again every queued or running delivery, in `seq` order (one process owns the ledger).
 
     A running one was interrupted: it gets `attempts + 1`, and on reaching the limit it is marked failed
     (`abandoned after 3 attempts`) instead of being returned.
     """
     with transaction(connection):
-        requeued = requeue_unfinished(connection, "deliveries", "seq")
+        requeued = requeue_unfinished(connection, "deliveries", "seq", claim)
     return [_delivery_from_row(row, attempts) for row, attempts in requeued]
 
 
-def stored(connection: sqlite3.Connection, delivery_id: str) -> Delivery | None:
+def lanes_with_work(connection: Database, now: str, limit: int) -> list[str]:
+    """Lane keys with a queued delivery, or a running one whose holder's lease ran out, oldest work first."""
+    rows = connection.execute(
+        "SELECT ordering_key, MIN(seq) AS first_seq FROM deliveries"
+        " WHERE status = ? OR (status = ? AND (lease_until IS NULL OR lease_until < ?))"
+        " GROUP BY ordering_key ORDER BY first_seq LIMIT ?",
+        (DeliveryState.QUEUED.value, DeliveryState.RUNNING.value, now, limit),
+    ).fetchall()
+    return [str(row["ordering_key"]) for row in rows]
+
+
+def take_lane(connection: Database, key: str, claim: Claim, now: str) -> list[Delivery]:
+    """The deliveries of lane `key` to run, in `seq` order, for the replica that just locked the lane.
+
+    Queued ones, and running ones another replica left: a lane phase nobody holds any more (its holder lost
+    the lane lock, so it died), or a followup whose holder's lease ran out. Those were interrupted and count
+    an attempt, like at a restart.
+    """
+    with transaction(connection):
+        requeued = requeue_unfinished(
+            connection,
+            "deliveries",
+            "seq",
+            claim,
+            where=" AND ordering_key = ? AND (status = 'queued' OR ((owner IS NULL OR owner <> ?)"
+            " AND (lane_released_at IS NULL OR lease_until IS NULL OR lease_until < ?)))",
+            parameters=(key, claim.owner, now),
+        )
+    return [_delivery_from_row(row, attempts) for row, attempts in requeued]
+
+
+def renew_leases(connection: Database, claim: Claim) -> int:
+    """Extend the lease of every running delivery `claim.owner` holds (its heartbeat)."""
+    return connection.execute(
+        "UPDATE deliveries SET lease_until = ? WHERE owner = ? AND status = ?",
+        (claim.lease_until, claim.owner, DeliveryState.RUNNING.value),
+    ).rowcount
+
+
+def release_leases(connection: Database, owner: str) -> None:
+    """End the leases of `owner`'s running deliveries (a clean stop): another replica may take them at once."""
+    connection.execute(
+        "UPDATE deliveries SET lease_until = NULL, lane_released_at = NULL WHERE owner = ? AND status = ?",
+        (owner, DeliveryState.RUNNING.value),
+    )
+
+
+def stored(connection: Database, delivery_id: str) -> Delivery | None:
     """The stored delivery with this id (any status), or `None` when the id is unknown (for replay)."""
     row = connection.execute("SELECT * FROM deliveries WHERE delivery_id = ?", (delivery_id,)).fetchone()
     return None if row is None else _delivery_from_row(row, row["attempts"])
 
 
-def status_of(connection: sqlite3.Connection, delivery_id: str) -> DeliveryStatusRow | None:
+def status_of(connection: Database, delivery_id: str) -> DeliveryStatusRow | None:
     """The recorded state of one delivery, or `None` when the id is unknown."""
     row = connection.execute(
         "SELECT seq, delivery_id, status, outcome, error, attempts, received_at, started_at, completed_at"
@@ -179,29 +245,29 @@ def status_of(connection: sqlite3.Connection, delivery_id: str) -> DeliveryStatu
     )
 
 
-def queue_depth(connection: sqlite3.Connection) -> int:
+def queue_depth(connection: Database) -> int:
     """Number of deliveries waiting for their lane phase."""
-    count: int = connection.execute(
-        "SELECT COUNT(*) FROM deliveries WHERE status = ?", (DeliveryState.QUEUED.value,)
-    ).fetchone()[0]
-    return count
+    row = connection.execute(
+        "SELECT COUNT(*) AS queued FROM deliveries WHERE status = ?", (DeliveryState.QUEUED.value,)
+    ).fetchone()
+    return int(row["queued"])
 
 
-def oldest_queued_received_at(connection: sqlite3.Connection) -> datetime | None:
+def oldest_queued_received_at(connection: Database) -> datetime | None:
     """Arrival time of the longest-waiting queued delivery, if any."""
-    text: str | None = connection.execute(
-        "SELECT MIN(received_at) FROM deliveries WHERE status = ?", (DeliveryState.QUEUED.value,)
-    ).fetchone()[0]
-    return from_text(text)
+    row = connection.execute(
+        "SELECT MIN(received_at) AS oldest FROM deliveries WHERE status = ?", (DeliveryState.QUEUED.value,)
+    ).fetchone()
+    return from_text(row["oldest"])
 
 
-def latest_received_at(connection: sqlite3.Connection) -> datetime | None:
+def latest_received_at(connection: Database) -> datetime | None:
     """Arrival time of the newest delivery the ledger holds, if any."""
-    text: str | None = connection.execute("SELECT MAX(received_at) FROM deliveries").fetchone()[0]
-    return from_text(text)
+    row = connection.execute("SELECT MAX(received_at) AS newest FROM deliveries").fetchone()
+    return from_text(row["newest"])
 
 
-def prune_finished(connection: sqlite3.Connection, completed_before: datetime) -> int:
+def prune_finished(connection: Database, completed_before: datetime) -> int:
     """Delete finished deliveries completed before the cutoff; returns how many rows went."""
     with transaction(connection):
         cursor = connection.execute(
@@ -211,13 +277,13 @@ def prune_finished(connection: sqlite3.Connection, completed_before: datetime) -
     return cursor.rowcount
 
 
-def _update_one(connection: sqlite3.Connection, sql: str, parameters: tuple[str | None, ...], delivery_id: str) -> None:
+def _update_one(connection: Database, sql: str, parameters: tuple[object, ...], delivery_id: str) -> None:
     cursor = connection.execute(sql, parameters)
     if cursor.rowcount != 1:
         raise UnknownDeliveryError(f"no ledger row for delivery {delivery_id}")
 
 
-def _delivery_from_row(row: sqlite3.Row, attempts: int) -> Delivery:
+def _delivery_from_row(row: Row, attempts: int) -> Delivery:
     received_at = from_text(row["received_at"])
     assert received_at is not None  # NOT NULL column
     return Delivery(

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from webhook_server.libs.pipeline.ledger.schema import from_text, requeue_unfinished, to_text, transaction, utc_now_text
+from webhook_server.libs.pipeline.ledger.database import Database, Row, transaction
+from webhook_server.libs.pipeline.ledger.schema import Claim, from_text, requeue_unfinished, to_text, utc_now_text
 
 
 class JobState(enum.StrEnum):
@@ -67,11 +67,11 @@ class Job:
     error: str | None
 
 
-def add_job(connection: sqlite3.Connection, job: NewJob) -> int:
-    """Insert a job as `queued`; returns its id (ids grow in creation order)."""
-    cursor = connection.execute(
-        "INSERT INTO jobs (kind, repository, pr_number, head_sha, name, spec, status, delivery_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+def add_job(connection: Database, job: NewJob, claim: Claim) -> int:
+    """Insert a job as `queued`, held by `claim`; returns its id (ids grow in creation order)."""
+    inserted = connection.execute(
+        "INSERT INTO jobs (kind, repository, pr_number, head_sha, name, spec, status, delivery_id, created_at,"
+        " owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING job_id",
         (
             job.kind,
             job.repository,
@@ -82,14 +82,14 @@ def add_job(connection: sqlite3.Connection, job: NewJob) -> int:
             JobState.QUEUED.value,
             job.delivery_id,
             utc_now_text(),
+            claim.owner,
+            claim.lease_until,
         ),
     )
-    job_id = cursor.lastrowid
-    assert job_id is not None  # an INSERT always sets it
-    return job_id
+    return int(inserted.fetchone()["job_id"])
 
 
-def mark_job_queued(connection: sqlite3.Connection, job_id: int) -> None:
+def mark_job_queued(connection: Database, job_id: int) -> None:
     """Put a job back to `queued` (for example `/retest` of a running check)."""
     _update_one(
         connection,
@@ -100,7 +100,7 @@ def mark_job_queued(connection: sqlite3.Connection, job_id: int) -> None:
     )
 
 
-def reschedule_job(connection: sqlite3.Connection, job_id: int, spec: dict[str, Any]) -> None:
+def reschedule_job(connection: Database, job_id: int, spec: dict[str, Any]) -> None:
     """Back to `queued` with a new spec (deferred work waiting for its next due time)."""
     _update_one(
         connection,
@@ -110,19 +110,17 @@ def reschedule_job(connection: sqlite3.Connection, job_id: int, spec: dict[str, 
     )
 
 
-def mark_job_running(connection: sqlite3.Connection, job_id: int) -> None:
-    """The job's process started."""
+def mark_job_running(connection: Database, job_id: int, claim: Claim) -> None:
+    """The job's process started, held by `claim`."""
     _update_one(
         connection,
-        "UPDATE jobs SET status = ?, started_at = ? WHERE job_id = ?",
-        (JobState.RUNNING.value, utc_now_text(), job_id),
+        "UPDATE jobs SET status = ?, started_at = ?, owner = ?, lease_until = ? WHERE job_id = ?",
+        (JobState.RUNNING.value, utc_now_text(), claim.owner, claim.lease_until, job_id),
         job_id,
     )
 
 
-def mark_job_finished(
-    connection: sqlite3.Connection, job_id: int, status: JobState, outcome: str, error: str | None
-) -> None:
+def mark_job_finished(connection: Database, job_id: int, status: JobState, outcome: str, error: str | None) -> None:
     """The job ended with a final state (`succeeded`, `failed` or `cancelled`)."""
     if status not in FINISHED_JOB_STATES:
         raise ValueError(f"{status} is not a final job state")
@@ -134,27 +132,48 @@ def mark_job_finished(
     )
 
 
-def resumable_jobs(connection: sqlite3.Connection) -> list[Job]:
-    """Queue again every queued or running job, in creation order; running ones get `attempts + 1`.
+def resumable_jobs(connection: Database, claim: Claim, *, expired_before: str | None = None) -> list[Job]:
+    """Queue again every queued or running job, in creation order, held by `claim`; running ones get
+    `attempts + 1`. With `expired_before` (replicas sharing the ledger) only jobs nobody holds: no owner, or
+    a lease that ran out before that moment (its replica died or stopped).
 
     A job reaching the attempts limit is marked failed (`abandoned after 3 attempts`) and not returned.
     """
+    where, parameters = "", cast(tuple[object, ...], ())
+    if expired_before is not None:
+        where, parameters = " AND (owner IS NULL OR lease_until IS NULL OR lease_until < ?)", (expired_before,)
     with transaction(connection):
-        requeued = requeue_unfinished(connection, "jobs", "job_id")
+        requeued = requeue_unfinished(connection, "jobs", "job_id", claim, where=where, parameters=parameters)
     return [
         replace(_job_from_row(row), status=JobState.QUEUED, attempts=attempts, started_at=None)
         for row, attempts in requeued
     ]
 
 
-def job_by_id(connection: sqlite3.Connection, job_id: int) -> Job | None:
+def renew_job_leases(connection: Database, claim: Claim) -> int:
+    """Extend the lease of every unfinished job `claim.owner` holds (its heartbeat)."""
+    return connection.execute(
+        "UPDATE jobs SET lease_until = ? WHERE owner = ? AND status IN (?, ?)",
+        (claim.lease_until, claim.owner, JobState.QUEUED.value, JobState.RUNNING.value),
+    ).rowcount
+
+
+def release_job_leases(connection: Database, owner: str) -> None:
+    """End the leases of `owner`'s unfinished jobs (a clean stop): another replica may take them at once."""
+    connection.execute(
+        "UPDATE jobs SET lease_until = NULL WHERE owner = ? AND status IN (?, ?)",
+        (owner, JobState.QUEUED.value, JobState.RUNNING.value),
+    )
+
+
+def job_by_id(connection: Database, job_id: int) -> Job | None:
     """One job row, or `None` when the id is unknown."""
     row = connection.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
     return None if row is None else _job_from_row(row)
 
 
 def jobs_for_pr(
-    connection: sqlite3.Connection, repository: str, pr_number: int, statuses: Collection[JobState] | None
+    connection: Database, repository: str, pr_number: int, statuses: Collection[JobState] | None
 ) -> list[Job]:
     """The jobs of one pull request in creation order, optionally only those in the given states."""
     rows = connection.execute(
@@ -164,7 +183,7 @@ def jobs_for_pr(
     return jobs if statuses is None else [job for job in jobs if job.status in statuses]
 
 
-def prune_finished_jobs(connection: sqlite3.Connection, completed_before: datetime) -> int:
+def prune_finished_jobs(connection: Database, completed_before: datetime) -> int:
     """Delete finished jobs completed before the cutoff; returns how many rows went."""
     placeholders = ", ".join("?" for _ in FINISHED_JOB_STATES)
     with transaction(connection):
@@ -175,12 +194,12 @@ def prune_finished_jobs(connection: sqlite3.Connection, completed_before: dateti
     return cursor.rowcount
 
 
-def _update_one(connection: sqlite3.Connection, sql: str, parameters: tuple[object, ...], job_id: int) -> None:
+def _update_one(connection: Database, sql: str, parameters: tuple[object, ...], job_id: int) -> None:
     if connection.execute(sql, parameters).rowcount != 1:
         raise UnknownJobError(f"no ledger row for job {job_id}")
 
 
-def _job_from_row(row: sqlite3.Row) -> Job:
+def _job_from_row(row: Row) -> Job:
     created_at = from_text(row["created_at"])
     assert created_at is not None  # NOT NULL column
     return Job(

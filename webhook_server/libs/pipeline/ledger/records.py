@@ -5,21 +5,21 @@ Every function takes the ledger's single connection and runs on the ledger threa
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
-from webhook_server.libs.pipeline.ledger.schema import to_text, transaction, utc_now_text
+from webhook_server.libs.pipeline.ledger.database import Database, transaction
+from webhook_server.libs.pipeline.ledger.schema import to_text, utc_now_text
 
 EFFECTS_RETENTION_DAYS = 180
 
 
-def effect_get(connection: sqlite3.Connection, key: str) -> str | None:
+def effect_get(connection: Database, key: str) -> str | None:
     """The value recorded for an effect key, or `None` when the effect is not recorded."""
     row = connection.execute("SELECT value FROM effects WHERE effect_key = ?", (key,)).fetchone()
     return None if row is None else str(row["value"])
 
 
-def effect_put(connection: sqlite3.Connection, key: str, value: str) -> None:
+def effect_put(connection: Database, key: str, value: str) -> None:
     """Record (or overwrite) the value of a performed effect."""
     connection.execute(
         "INSERT INTO effects (effect_key, value, created_at) VALUES (?, ?, ?)"
@@ -28,7 +28,7 @@ def effect_put(connection: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
-def check_run_get(connection: sqlite3.Connection, repository: str, head_sha: str, name: str) -> int | None:
+def check_run_get(connection: Database, repository: str, head_sha: str, name: str) -> int | None:
     """Id of the check run we own for (repository, head SHA, name), if recorded."""
     row = connection.execute(
         "SELECT check_run_id FROM check_runs WHERE repository = ? AND head_sha = ? AND name = ?",
@@ -37,7 +37,7 @@ def check_run_get(connection: sqlite3.Connection, repository: str, head_sha: str
     return None if row is None else int(row["check_run_id"])
 
 
-def check_run_put(connection: sqlite3.Connection, repository: str, head_sha: str, name: str, check_run_id: int) -> None:
+def check_run_put(connection: Database, repository: str, head_sha: str, name: str, check_run_id: int) -> None:
     """Record (or replace) the id of the check run we own for (repository, head SHA, name)."""
     connection.execute(
         "INSERT INTO check_runs (repository, head_sha, name, check_run_id, created_at) VALUES (?, ?, ?, ?, ?)"
@@ -47,7 +47,7 @@ def check_run_put(connection: sqlite3.Connection, repository: str, head_sha: str
     )
 
 
-def prune_records(connection: sqlite3.Connection, created_before: datetime) -> int:
+def prune_records(connection: Database, created_before: datetime) -> int:
     """Delete effects and check-run records created before the cutoff; returns how many rows went."""
     cutoff = to_text(created_before)
     with transaction(connection):

@@ -1,27 +1,39 @@
-"""Opens the ledger's SQLite file: WAL mode, durable commits, and the versioned table schema."""
+"""The ledger's versioned schema on both backends, and opening a ledger database.
+
+SQLite: WAL mode, durable intake commits, version in `PRAGMA user_version`. PostgreSQL: the same tables
+with PostgreSQL's types, version in the `ledger_schema` table, migrations serialised across replicas by an
+advisory lock. Each numbered migration means the same on both backends.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
+from webhook_server.libs.pipeline.ledger.database import (
+    Database,
+    Dialect,
+    PostgresDatabase,
+    Row,
+    SqliteDatabase,
+    for_update,
+    transaction,
+)
 from webhook_server.utils.private_files import create_private
 
-SCHEMA_VERSION = 1
-
-_SCHEMA_V1 = """
+_V1_TABLES = """
 CREATE TABLE deliveries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq {serial},
     delivery_id TEXT NOT NULL UNIQUE,
     event TEXT NOT NULL,
     action TEXT,
     repository TEXT NOT NULL,
     ordering_key TEXT NOT NULL,
     headers TEXT NOT NULL,
-    body BLOB NOT NULL,
+    body {blob} NOT NULL,
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     received_at TEXT NOT NULL,
@@ -34,7 +46,7 @@ CREATE INDEX deliveries_by_status ON deliveries (status, seq);
 CREATE INDEX deliveries_by_completion ON deliveries (completed_at);
 
 CREATE TABLE jobs (
-    job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id {serial},
     kind TEXT NOT NULL,
     repository TEXT NOT NULL,
     pr_number INTEGER,
@@ -65,12 +77,41 @@ CREATE TABLE check_runs (
     repository TEXT NOT NULL,
     head_sha TEXT NOT NULL,
     name TEXT NOT NULL,
-    check_run_id INTEGER NOT NULL,
+    check_run_id BIGINT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (repository, head_sha, name)
 );
-CREATE INDEX check_runs_by_age ON check_runs (created_at);
+CREATE INDEX check_runs_by_age ON check_runs (created_at)
 """
+
+# Version 2: work held by a replica (owner, lease), lane phases that ended, and the replicas themselves.
+_V2_CLUSTER = """
+ALTER TABLE deliveries ADD COLUMN owner TEXT;
+ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
+ALTER TABLE deliveries ADD COLUMN lane_released_at TEXT;
+CREATE INDEX deliveries_by_lane ON deliveries (ordering_key, status, seq);
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+CREATE TABLE replicas (
+    replica_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+);
+CREATE TABLE merge_evaluations (
+    pr_key TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    hook_id TEXT NOT NULL
+)
+"""
+
+_TYPES = {
+    Dialect.SQLITE: {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
+    Dialect.POSTGRESQL: {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
+}
+MIGRATIONS = (_V1_TABLES, _V2_CLUSTER)  # migration N is MIGRATIONS[N - 1]
+SCHEMA_VERSION = len(MIGRATIONS)
+_MIGRATION_LOCK = 0x1ED6E5  # the advisory lock replicas take while one of them migrates
 
 
 class LedgerSchemaError(RuntimeError):
@@ -92,61 +133,98 @@ def utc_now_text() -> str:
     return to_text(datetime.now(UTC))
 
 
-@contextmanager
-def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction taken up front (BEGIN IMMEDIATE), committed on success, else rolled back."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield connection
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the ledger at `path` in WAL mode; intake records sync per commit."""
+def connect(path: Path) -> SqliteDatabase:
+    """Open (creating if needed) the SQLite ledger at `path` in WAL mode; intake records sync per commit."""
     create_private(path)  # SQLite gives the -wal and -shm files the database file's mode
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=10000")
+    return _migrated(SqliteDatabase(connection))
+
+
+def connect_postgres(url: str) -> PostgresDatabase:
+    """Open a PostgreSQL ledger at `url`, creating or upgrading its tables (one replica at a time)."""
+    return _migrated(PostgresDatabase.connect(url))
+
+
+_D = TypeVar("_D", SqliteDatabase, PostgresDatabase)
+
+
+def _migrated(database: _D) -> _D:
     try:
-        _migrate(connection)
-    except LedgerSchemaError:
-        connection.close()
+        migrate(database)
+    except BaseException:
+        database.close()
         raise
-    return connection
+    return database
 
 
-def _migrate(connection: sqlite3.Connection) -> None:
-    """Create the tables of a new file; refuse a file from a newer schema."""
-    with transaction(connection):
-        version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+def migrate(database: Database) -> None:
+    """Apply the migrations the database lacks, in order, in one transaction; refuse a newer schema."""
+    with transaction(database):
+        version = _schema_version(database)
         if version > SCHEMA_VERSION:
             raise LedgerSchemaError(f"ledger schema version {version} is newer than supported {SCHEMA_VERSION}")
-        if version == 0:
-            for statement in _SCHEMA_V1.split(";"):
+        for script in MIGRATIONS[version:]:
+            for statement in script.format(**_TYPES[database.dialect]).split(";"):
                 if statement.strip():
-                    connection.execute(statement)
-            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    database.execute(statement)
+        _set_schema_version(database, SCHEMA_VERSION)
+
+
+def _schema_version(database: Database) -> int:
+    if database.dialect is Dialect.SQLITE:
+        return int(database.execute("PRAGMA user_version").fetchone()[0])
+    database.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+    database.execute("CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)")
+    row = database.execute("SELECT MAX(version) AS version FROM ledger_schema").fetchone()
+    return int(row["version"] or 0)
+
+
+def _set_schema_version(database: Database, version: int) -> None:
+    if database.dialect is Dialect.SQLITE:
+        database.execute(f"PRAGMA user_version={int(version)}")
+    else:
+        database.execute("DELETE FROM ledger_schema")
+        database.execute("INSERT INTO ledger_schema (version) VALUES (?)", (version,))
 
 
 ABANDON_AFTER_ATTEMPTS = 3
 ABANDONED_ERROR = f"abandoned after {ABANDON_AFTER_ATTEMPTS} attempts"
 
 
-def requeue_unfinished(connection: sqlite3.Connection, table: str, key: str) -> list[tuple[sqlite3.Row, int]]:
-    """Rows of `table` left `queued` or `running` (intake.md §4.3), in `key` order, each set back to
-    `queued` with its attempts. A running row was interrupted: it gets `attempts + 1`, and on reaching the
-    limit it is marked failed (`abandoned after 3 attempts`) and left out. Call inside a transaction.
+@dataclass(frozen=True)
+class Claim:
+    """The replica taking rows over, and until when its lease holds without a heartbeat."""
 
-    `table` and `key` are the ledger's own names (`deliveries`/`seq`, `jobs`/`job_id`), never input.
+    owner: str
+    lease_until: str
+
+
+def requeue_unfinished(
+    connection: Database,
+    table: str,
+    key: str,
+    claim: Claim,
+    *,
+    where: str = "",
+    parameters: tuple[object, ...] = (),
+) -> list[tuple[Row, int]]:
+    """Rows of `table` left `queued` or `running` (intake.md §4.3), in `key` order, each set back to
+    `queued` with its attempts and held by `claim`. A running row was interrupted: it gets `attempts + 1`,
+    and on reaching the limit it is marked failed (`abandoned after 3 attempts`) and left out. Call inside a
+    transaction. `where` narrows the rows (`AND ...` with `?` placeholders for `parameters`); on PostgreSQL
+    rows another replica is taking over at the same moment are skipped.
+
+    `table`, `key` and `where` are the ledger's own SQL, never input.
     """
-    requeued: list[tuple[sqlite3.Row, int]] = []
+    requeued: list[tuple[Row, int]] = []
     rows = connection.execute(
-        f"SELECT * FROM {table} WHERE status IN ('queued', 'running') ORDER BY {key}"  # noqa: S608
+        f"SELECT * FROM {table} WHERE status IN ('queued', 'running'){where}"  # noqa: S608
+        f" ORDER BY {key}{for_update(connection)}",
+        parameters,
     ).fetchall()
     for row in rows:
         attempts: int = row["attempts"]
@@ -155,13 +233,14 @@ def requeue_unfinished(connection: sqlite3.Connection, table: str, key: str) -> 
             if attempts >= ABANDON_AFTER_ATTEMPTS:
                 connection.execute(
                     f"UPDATE {table} SET status = 'failed', attempts = ?, outcome = 'failed', error = ?,"  # noqa: S608
-                    f" completed_at = ? WHERE {key} = ?",
+                    f" completed_at = ?, owner = NULL, lease_until = NULL WHERE {key} = ?",
                     (attempts, ABANDONED_ERROR, utc_now_text(), row[key]),
                 )
                 continue
-            connection.execute(
-                f"UPDATE {table} SET status = 'queued', attempts = ?, started_at = NULL WHERE {key} = ?",  # noqa: S608
-                (attempts, row[key]),
-            )
+        connection.execute(
+            f"UPDATE {table} SET status = 'queued', attempts = ?, started_at = NULL, owner = ?,"  # noqa: S608
+            f" lease_until = ? WHERE {key} = ?",
+            (attempts, claim.owner, claim.lease_until, row[key]),
+        )
         requeued.append((row, attempts))
     return requeued
