@@ -21,6 +21,7 @@ from webhook_server.libs.config import (
     data_dir_from_env,
     load_config,
 )
+from webhook_server.libs.runtime.roles import ROLE_ENV_VAR, Role, RoleError, check_role, parse_role
 
 EXIT_CONFIG_ERROR = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -61,7 +62,30 @@ def dev_mode_enabled() -> bool:
 
 def app_factory() -> FastAPI:
     """Build the app from the config on disk (used by uvicorn's reloader in dev mode)."""
-    return create_app(load_config(data_dir_from_env()))
+    return create_app(load_config(data_dir_from_env()), role=role_from_environment())
+
+
+def role_from_environment() -> Role:
+    """The role `WEBHOOK_SERVER_ROLE` names (default `all`)."""
+    return parse_role(os.environ.get(ROLE_ENV_VAR, Role.ALL.value))
+
+
+def role_from_arguments(arguments: list[str]) -> Role:
+    """The process role: `--role NAME` / `--role=NAME`, else `WEBHOOK_SERVER_ROLE`, else `all`.
+    Anything else on the command line is refused (exit code 2 with the reason)."""
+    try:
+        if not arguments:
+            return role_from_environment()
+        if len(arguments) == 2 and arguments[0] == "--role":
+            return parse_role(arguments[1])
+        if len(arguments) == 1 and arguments[0].startswith("--role="):
+            return parse_role(arguments[0].removeprefix("--role="))
+        raise RoleError(
+            f"unexpected arguments {' '.join(arguments)!r}: usage: entrypoint.py [--role all|intake|worker]"
+        )
+    except RoleError as error:
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
 
 
 def load_or_exit() -> ServerConfig:
@@ -87,7 +111,13 @@ def main() -> None:
     `entrypoint.py replay ...` re-processes one delivery instead (`webhook_server/cli/replay.py`)."""
     if sys.argv[1:2] == ["replay"]:
         raise SystemExit(replay.main(load_or_exit(), sys.argv[2:]))
+    role = role_from_arguments(sys.argv[1:])
     config = load_or_exit()
+    try:
+        check_role(role, config.ledger_url)
+    except RoleError as error:
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
     if dev_mode_enabled():
         uvicorn.run(
             "entrypoint:app_factory",
@@ -99,7 +129,7 @@ def main() -> None:
             app_dir=str(PROJECT_ROOT),
         )
         return
-    app = create_app(config)
+    app = create_app(config, role=role)
     uvicorn_config = uvicorn.Config(
         app, host=config.ip_bind, port=config.port, workers=1, ws_ping_interval=30.0, ws_ping_timeout=30.0
     )

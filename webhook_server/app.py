@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from webhook_server.libs.config import ServerConfig
+from webhook_server.libs.runtime.roles import Role
 from webhook_server.libs.runtime.server import ServerRuntime
 from webhook_server.web import health, intake
 from webhook_server.web.explain import build_explain_router
@@ -46,9 +47,9 @@ def _install_viewer(app: FastAPI, config: ServerConfig, runtime: ServerRuntime) 
     )
 
 
-def create_app(config: ServerConfig) -> FastAPI:
-    """Build the server application for one loaded configuration."""
-    runtime = ServerRuntime(config)
+def create_app(config: ServerConfig, role: Role = Role.ALL) -> FastAPI:
+    """Build the server application for one loaded configuration and process role."""
+    runtime = ServerRuntime(config, role)
     viewer: LogViewerRuntime
 
     @asynccontextmanager
@@ -66,6 +67,9 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.config_provider = runtime.current_config
     app.state.ip_allowlist = runtime.ip_allowlist
     app.state.delivery_sink = runtime
+    app.state.refuse_deliveries = (
+        None if role.accepts_deliveries else f"this replica does not accept deliveries (role {role})"
+    )
     app.state.on_rejected = runtime.record_rejection
     app.include_router(health.router)
     app.include_router(intake.router)

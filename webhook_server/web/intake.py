@@ -86,7 +86,10 @@ async def _validate(request: Request) -> AcceptedDelivery:
 @router.post("/webhook_server", tags=["mcp_exclude"])
 @router.post("/webhook_server/", include_in_schema=False)
 async def receive_webhook(request: Request) -> JSONResponse:
-    """Accept one GitHub delivery: validate it, persist it, queue it."""
+    """Accept one GitHub delivery: validate it, persist it, queue it (a worker-only replica refuses it)."""
+    refusal: str | None = getattr(request.app.state, "refuse_deliveries", None)
+    if refusal is not None:
+        return JSONResponse(status_code=503, content={"detail": refusal})
     try:
         delivery = await _validate(request)
     except IntakeRejectedError as rejection:

@@ -87,7 +87,14 @@ class CheckService:
         """
         await asyncio.to_thread(check_home(self.data_dir).mkdir, parents=True, exist_ok=True)
         await self.mirrors.clean_worktrees()
+        await self.resume_unfinished(other_jobs)
+
+    async def resume_unfinished(self, other_jobs: Callable[[Job], Awaitable[None]] | None = None) -> None:
+        """Resume the unfinished jobs the ledger hands this process (at start; on a shared ledger also the
+        jobs of a replica that died). Jobs of other kinds go to `other_jobs`."""
         for job in await self._ledger.resumable_jobs():
+            if self.jobs.is_active(job.job_id):  # still running here (a heartbeat came late): keep it
+                continue
             if job.kind == CHECK_JOB_KIND:
                 await self._resume(job)
             elif other_jobs is not None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class ServerConfig:
     disable_ssl_warnings: bool
     private_key_path: Path
     sandbox: SandboxConfig = SandboxConfig()
+    ledger_url: str | None = None
+    ledger_lease_seconds: int = 30
     _entries: tuple[RepositoryEntry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -171,6 +174,7 @@ def _optional(value: str | None) -> Iterator[str]:
 def _secret_values(raw: Mapping[str, Any]) -> Iterator[str]:
     yield from _block_secrets(raw)
     yield from _optional(raw.get("webhook-secret"))
+    yield from _optional(urlsplit(raw.get("ledger-url", "")).password)
     yield from _optional(raw.get("docker", {}).get("password"))
     log_viewer = raw.get("log-viewer", {})
     yield from _optional(log_viewer.get("bearer-token"))
@@ -221,4 +225,6 @@ def server_config_from_document(data_dir: Path, document: Mapping[str, Any]) -> 
         disable_ssl_warnings=document.get("disable-ssl-warnings", False),
         private_key_path=data_dir / PRIVATE_KEY_FILE_NAME,
         sandbox=_sandbox_config(document),
+        ledger_url=document.get("ledger-url"),
+        ledger_lease_seconds=document.get("ledger-lease-seconds", 30),
     )

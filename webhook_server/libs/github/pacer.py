@@ -1,7 +1,9 @@
 """Per-token request pacing after GitHub's secondary-rate-limit guidance.
 
 Bounded concurrent requests per token, and content-creating requests (POST/PATCH/PUT/DELETE) capped
-per minute with a small burst allowance. Shared by every delivery; used from worker threads.
+per minute with a small burst allowance. Shared by every delivery; used from worker threads. Replicas
+sharing one ledger each take an equal share of the write budget (`set_share`), so together they stay
+within it.
 """
 
 import threading
@@ -45,6 +47,16 @@ class RequestPacer:
         self._clock = clock
         self._gates: dict[str, _CredentialGate] = {}
         self._lock = threading.Lock()
+        self.share = 1
+
+    def set_share(self, replicas: int) -> None:
+        """Spend 1/`replicas` of the write budget (rate and burst): the live replicas split it."""
+        self.share = max(1, replicas)
+
+    def _write_limits(self) -> tuple[float, float]:
+        """Writes per second and the burst allowance of this process's share."""
+        share = self.share
+        return self.limits.writes_per_minute / 60.0 / share, max(1.0, self.limits.write_burst / share)
 
     def _gate(self, credential: str) -> _CredentialGate:
         with self._lock:
@@ -58,14 +70,14 @@ class RequestPacer:
             return gate
 
     def _wait_for_write_slot(self, gate: _CredentialGate, background: bool) -> None:
-        rate = self.limits.writes_per_minute / 60.0
+        rate, burst = self._write_limits()
         reserve = self.limits.background_reserve if background else 0
-        needed = min(1.0 + reserve, float(self.limits.write_burst))  # never more than the bucket holds
+        needed = min(1.0 + reserve, burst)  # never more than the bucket holds
         while True:
             with gate.lock:
                 now = self._clock()
                 bucket = gate.bucket
-                bucket.tokens = min(float(self.limits.write_burst), bucket.tokens + (now - bucket.updated) * rate)
+                bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
                 bucket.updated = now
                 if bucket.tokens >= needed:
                     bucket.tokens -= 1.0

@@ -96,6 +96,10 @@ class JobManager:
         """Queued and running jobs that have not ended, in creation order."""
         return [self._active[job_id].job for job_id in sorted(self._by_key.values())]
 
+    def is_active(self, job_id: int) -> bool:
+        """Whether this process holds the job (queued or running here)."""
+        return job_id in self._active
+
     def has_active(self, repository: str, pr_number: int) -> bool:
         """Whether a job of this PR is queued or running."""
         return any(key[0] == repository and key[1] == pr_number for key in self._by_key)

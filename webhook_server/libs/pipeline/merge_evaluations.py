@@ -5,6 +5,9 @@ reported to every requester merged into it). The pending evaluation starts as so
 ended and no other work of the PR (a delivery in its lane, a job) is queued or running: with nothing to
 coalesce with it does not wait at all. While such work is pending it waits for it, at most `quiet_seconds`
 after it was requested, and runs as one turn of the PR's lane.
+
+Replicas sharing a ledger record when each evaluation starts: a pending evaluation whose PR was evaluated by
+another replica after it was requested joins that one instead of running again.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from webhook_server.libs.pipeline.dispatcher import Dispatcher, current_lanes, detached_context
+from webhook_server.libs.pipeline.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +40,21 @@ class _PendingEvaluation:
     context: contextvars.Context
     first_request_at: float
     waiters: list[asyncio.Future[str]] = field(default_factory=list)
+    requested_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     related_lanes: set[str] = field(default_factory=set)
 
 
 class MergeEvaluations:
     """Runs `can-be-merged` evaluations per PR lane, coalescing bursts of requests into one."""
 
-    def __init__(self, dispatcher: Dispatcher, *, quiet_seconds: float = 3.0) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, *, quiet_seconds: float = 3.0, shared_ledger: Ledger | None = None
+    ) -> None:
         """Evaluations run through `dispatcher.run_in_lane`; `quiet_seconds` bounds how long a pending one
-        waits for other work of its PR (the PR's lane busy, or a probe added with `add_work_probe`)."""
+        waits for other work of its PR (the PR's lane busy, or a probe added with `add_work_probe`).
+        `shared_ledger`: the ledger other replicas share, where evaluation starts are recorded."""
         self._dispatcher = dispatcher
+        self._shared_ledger = shared_ledger
         self.quiet_seconds = quiet_seconds
         self._pending: dict[str, _PendingEvaluation] = {}
         self._running: dict[str, asyncio.Event] = {}
@@ -103,6 +113,7 @@ class MergeEvaluations:
             driver.add_done_callback(self._drivers.discard)
         else:
             pending.hook_id = requester_hook_id
+            pending.requested_at = datetime.now(UTC)
             pending.evaluate = evaluate
             pending.context = detached_context()
             pending.waiters.append(waiter)
@@ -171,6 +182,8 @@ class MergeEvaluations:
 
     async def _started(self, pr_key: str, pending: _PendingEvaluation, after_seq: int) -> None:
         async def evaluate() -> None:
+            if await self._evaluated_elsewhere(pr_key, pending):
+                return
             self._last_started[pr_key] = (asyncio.get_running_loop().time(), pending.hook_id)
             self._last_started.move_to_end(pr_key)
             while len(self._last_started) > REMEMBERED_PRS:
@@ -178,6 +191,20 @@ class MergeEvaluations:
             await pending.evaluate()
 
         await self._dispatcher.run_in_lane(pr_key, evaluate, after_seq=after_seq)
+
+    async def _evaluated_elsewhere(self, pr_key: str, pending: _PendingEvaluation) -> bool:
+        """On a shared ledger (inside the PR's lane): whether another replica started an evaluation of the PR
+        after this one was requested; it then stands for this one. Otherwise record that this one starts."""
+        ledger = self._shared_ledger
+        if ledger is None:
+            return False
+        last = await ledger.last_evaluation(pr_key)
+        if last is not None and last[0] > pending.requested_at:
+            logger.info("Merge evaluation of %s joins the one of delivery %s on another replica", pr_key, last[1])
+            pending.hook_id = last[1]
+            return True
+        await ledger.evaluation_started(pr_key, pending.hook_id)
+        return False
 
 
 def _cancel_waiters(pending: _PendingEvaluation) -> None:

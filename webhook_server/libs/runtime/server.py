@@ -1,10 +1,12 @@
 """The running server's services and their start/stop order: logging, ledger, GitHub access,
-dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`."""
+dispatcher, IP allowlist and config reload. Also the intake's `DeliverySink`.
+
+The process role decides what starts: an `intake` replica records deliveries only; a `worker` replica
+processes what a shared ledger holds and accepts none; `all` does both."""
 
 import asyncio
 import gc
 import logging
-import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,16 +29,17 @@ from webhook_server.libs.config import (
 from webhook_server.libs.github import api_call
 from webhook_server.libs.github.graphql_sessions import close_sessions as close_graphql_sessions
 from webhook_server.libs.github.repository_context import GithubAccess, RepositoryContext
-from webhook_server.libs.github.transport import install_transport
+from webhook_server.libs.github.transport import PACER, install_transport
 from webhook_server.libs.github.urls import git_base_url
 from webhook_server.libs.pipeline.deferred import DeferredWork
 from webhook_server.libs.pipeline.delivery import Delivery, RecordStatus
 from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.pipeline.intake import AcceptedDelivery, PersistFailedError
-from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger import DatabaseError, Ledger
 from webhook_server.libs.pipeline.ledger.jobs import Job
 from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pipeline.services import ServerServices
+from webhook_server.libs.pipeline.shared_lanes import SharedLanes
 from webhook_server.libs.pr.ai_title import AI_TITLE_JOB_KIND, abandon_interrupted_title_job
 from webhook_server.libs.pr.closed import REFRESH_KIND, refresh_handler
 from webhook_server.libs.pr.git_access import CHECKS_EXTENSION, MIRRORS_EXTENSION
@@ -55,6 +58,7 @@ from webhook_server.libs.runtime.check_recovery import CheckRecovery
 from webhook_server.libs.runtime.delivery_runner import DeliveryRunner
 from webhook_server.libs.runtime.explain_request import explain_as_json
 from webhook_server.libs.runtime.ip_allowlist import CLOUDFLARE_IPS_URL, AllowlistSources, IpAllowlist
+from webhook_server.libs.runtime.roles import Role
 from webhook_server.libs.runtime.supervisor import TaskSupervisor
 from webhook_server.utils.logging_setup import LoggingRuntime, LogSettings
 from webhook_server.utils.masking import SECRETS
@@ -103,8 +107,9 @@ def freeze_startup_objects() -> None:
 class ServerRuntime:
     """Owns every long-lived service of one server process."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, role: Role = Role.ALL) -> None:
         self.config = config
+        self.role = role
         self.data_dir = config.data_dir
         self.logs = LoggingRuntime(self.data_dir / "logs", self.log_settings)
         self.ip_allowlist = IpAllowlist(allowlist_sources(config))
@@ -178,10 +183,21 @@ class ServerRuntime:
         if self.ip_allowlist.enabled:
             await self.ip_allowlist.load()
             self.supervisor.spawn_lifelong("ip-allowlist-refresh", self.ip_allowlist.refresh_forever)
-        self.ledger = await Ledger.open(self.data_dir / LEDGER_FILE)
+        self.ledger = await self._open_ledger()
+        if self.ledger.shared:
+            await self._heartbeat()
+            self.supervisor.spawn_lifelong("ledger-heartbeat", self._heartbeat_loop)
+        if not self.role.processes_deliveries:
+            self.supervisor.spawn_lifelong("config-watcher", self.watcher.run)
+            freeze_startup_objects()
+            LOGGER.info("Replica %s started as intake only", self.ledger.replica_id)
+            return
         self.last_delivery_before_start = await self.ledger.latest_received_at()  # queued before any intake record
-        self.dispatcher = Dispatcher(self.ledger, max_workers=self.config.max_workers, process=self._process)
-        self.evaluations = MergeEvaluations(self.dispatcher)
+        shared = SharedLanes(self.ledger) if self.ledger.shared else None
+        self.dispatcher = Dispatcher(
+            self.ledger, max_workers=self.config.max_workers, process=self._process, shared=shared
+        )
+        self.evaluations = MergeEvaluations(self.dispatcher, shared_ledger=self.ledger if shared else None)
         self.deferred = DeferredWork(self.ledger)
         self.services = ServerServices(
             self.access,
@@ -203,6 +219,8 @@ class ServerRuntime:
         self.supervisor.spawn_lifelong(
             "ledger-housekeeping", lambda: self.ledger.run_housekeeping(retention_days=retention_days)
         )
+        if self.ledger.shared:
+            self.supervisor.spawn_lifelong("job-takeover", self._job_takeover_loop)
         if self.config.log_retention_days > 0:  # the loop returns at once when retention is off
             log_days = self.config.log_retention_days
             self.supervisor.spawn_lifelong("log-retention", lambda: self.logs.retention_loop(log_days))
@@ -236,6 +254,38 @@ class ServerRuntime:
         await self.checks.start(other_jobs=self._unfinished_job)
         warn_insecure_oracle_urls(config)
         self.supervisor.spawn("startup-bootstrap", self._startup_bootstrap())
+
+    async def _open_ledger(self) -> Ledger:
+        url = self.config.ledger_url
+        if url is None:
+            return await Ledger.open(self.data_dir / LEDGER_FILE)
+        ledger = await Ledger.open_shared(url, lease_seconds=self.config.ledger_lease_seconds)
+        LOGGER.info("Shared PostgreSQL ledger opened: this process is replica %s (%s)", ledger.replica_id, self.role)
+        return ledger
+
+    async def _heartbeat(self) -> None:
+        """Renew this replica's leases; GitHub write pacing takes its share among the live workers."""
+        workers = await self.ledger.heartbeat(self.role.value)
+        PACER.set_share(max(1, workers))
+
+    async def _heartbeat_loop(self) -> None:
+        interval = self.ledger.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._heartbeat()
+            except DatabaseError:
+                LOGGER.exception("Ledger heartbeat failed; retrying in %.1f s", interval)
+
+    async def _job_takeover_loop(self) -> None:
+        """Take over jobs whose replica stopped renewing their lease (it died), as a restart resumes them."""
+        interval = self.ledger.lease_seconds / 2
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.checks.resume_unfinished(other_jobs=self._unfinished_job)
+            except DatabaseError:
+                LOGGER.exception("Job takeover failed; retrying in %.1f s", interval)
 
     def _pr_jobs_active(self, pr_key: str) -> bool:
         """Whether a job of the PR with lane key `pr:<full name>#<number>` is queued or running."""
@@ -311,10 +361,11 @@ class ServerRuntime:
         """Stop in reverse order: background tasks, deferred timers (rows stay for the next start), dispatcher
         (grace period), ledger, GraphQL sessions, logs."""
         await self._cancel_tasks()
-        await self.deferred.stop()
-        await self.dispatcher.stop()
-        await self.evaluations.close()
-        await self.checks.stop()
+        if self.role.processes_deliveries:
+            await self.deferred.stop()
+            await self.dispatcher.stop()
+            await self.evaluations.close()
+            await self.checks.stop()
         await self.ledger.close()
         await close_graphql_sessions()
         self.logs.stop()
@@ -336,12 +387,13 @@ class ServerRuntime:
                 body=delivery.body,
                 received_at=datetime.now(UTC),
             )
-        except (sqlite3.Error, OSError) as error:
+        except (*DatabaseError, OSError) as error:
             raise PersistFailedError(str(error)) from error
         if result.status is RecordStatus.DUPLICATE or result.delivery is None:
             DELIVERIES_TOTAL.labels(event=delivery.event, outcome="duplicate").inc()
             return False
-        self.dispatcher.submit(result.delivery)
+        if self.role.processes_deliveries:  # an intake-only replica leaves it to the workers' polling
+            self.dispatcher.submit(result.delivery)
         return True
 
     async def _on_config_change(self, old: ServerConfig, new: ServerConfig) -> None:
