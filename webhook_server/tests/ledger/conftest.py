@@ -22,3 +22,28 @@ async def ledger(ledger_path: Path) -> AsyncIterator[Ledger]:
     opened = await Ledger.open(ledger_path)
     yield opened
     await opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_ledger(request: pytest.FixtureRequest, ledger_path: Path) -> AsyncIterator[Ledger]:
+    """An open ledger on each backend: a fresh SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        opened = await Ledger.open(ledger_path)
+    else:
+        opened = await Ledger.open_shared(request.getfixturevalue("postgres_url"))
+    yield opened
+    await opened.close()
+
+
+# TEMPORARY (replaced by the shared fixture at merge)
+import uuid as _uuid
+
+import psycopg as _psycopg
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    name = f"t_{_uuid.uuid4().hex[:12]}"
+    with _psycopg.connect("postgresql://test@127.0.0.1:55432/postgres", autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"postgresql://test@127.0.0.1:55432/{name}"

@@ -13,6 +13,12 @@ from webhook_server.libs.pipeline.ledger.deliveries import UnknownDeliveryError
 from webhook_server.tests.ledger.helpers import record_delivery
 
 
+@pytest.fixture
+def ledger(any_ledger: Ledger) -> Ledger:
+    """These rules hold on both backends: every test runs on SQLite and on PostgreSQL."""
+    return any_ledger
+
+
 async def test_resume_returns_queued_and_running_in_seq_order(ledger: Ledger) -> None:
     first = await record_delivery(ledger, "a", "pr:org/repo#1")
     second = await record_delivery(ledger, "b", "pr:org/repo#2")

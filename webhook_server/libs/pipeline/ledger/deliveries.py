@@ -115,6 +115,8 @@ def mark_running(connection: Database, delivery_id: str, claim: Claim, *, only_q
     if not only_queued:
         _update_one(connection, sql, parameters, delivery_id)
     elif connection.execute(f"{sql} AND status = ?", (*parameters, DeliveryState.QUEUED.value)).rowcount != 1:
+        if connection.execute("SELECT 1 FROM deliveries WHERE delivery_id = ?", (delivery_id,)).fetchone() is None:
+            raise UnknownDeliveryError(f"no ledger row for delivery {delivery_id}")
         raise DeliveryNotQueuedError(f"delivery {delivery_id} is no longer queued")
 
 
