@@ -249,16 +249,18 @@ class Dispatcher:
 
     async def _run_turns(self, lane: _Lane) -> None:
         while lane.turns and not self._stopping:
-            turn = heapq.heappop(lane.turns)
-            if turn.delivery is not None:
-                await self._run_delivery(turn.delivery)
-            else:
-                await self._grant(turn)
+            await self._take_turn(heapq.heappop(lane.turns))
+
+    async def _take_turn(self, turn: _Turn) -> None:
+        if turn.delivery is not None:
+            await self._run_delivery(turn.delivery)
+        else:
+            await self._grant(turn)
 
     async def _run_shared_lane(self, lane: _Lane, shared: SharedLanes) -> None:
-        """Run the lane while holding it in the ledger: its deliveries from the ledger, in `seq` order, then
-        those recorded meanwhile, until none is left; then give it back. While another replica holds it, its
-        deliveries are left to that replica, and `run_in_lane` work waits for the lane."""
+        """Run the lane while holding it in the ledger: its deliveries from the ledger, in `seq` order,
+        looking after each turn for those recorded meanwhile, until none is left; then give it back. While
+        another replica holds it, its deliveries are left to that replica, and `run_in_lane` work waits."""
         while (taken := await shared.take(lane.key, wait=False, stopping=lambda: self._stopping)) is None:
             if self._stopping or all(turn.delivery is not None for turn in lane.turns):
                 return
@@ -269,8 +271,9 @@ class Dispatcher:
                     self._enqueue(delivery)
                 if not lane.turns or self._stopping:
                     return
-                await self._run_turns(lane)
-                taken = await shared.refresh(lane.key)
+                await self._take_turn(heapq.heappop(lane.turns))
+                # another replica's intake may have recorded deliveries that come before the next local turn
+                taken = await shared.refresh(lane.key, self._active_ids)
         finally:
             await shared.release(lane.key)
 

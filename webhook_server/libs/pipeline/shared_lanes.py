@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from webhook_server.libs.pipeline.delivery import Delivery
 from webhook_server.libs.pipeline.ledger import Ledger
@@ -46,9 +46,9 @@ class SharedLanes:
                 return None
             await asyncio.sleep(RETRY_TAKE_SECONDS)
 
-    async def refresh(self, key: str) -> list[Delivery]:
-        """Deliveries of a lane this replica holds that were recorded (or left by a dead replica) since."""
-        return await self._ledger.lane_deliveries(key)
+    async def refresh(self, key: str, known: Collection[str]) -> list[Delivery]:
+        """Queued deliveries of a lane this replica holds, other than the `known` ids (recorded since)."""
+        return await self._ledger.lane_deliveries(key, known)
 
     async def release(self, key: str) -> None:
         """Give the lane back."""

@@ -36,9 +36,9 @@ async def any_ledger(request: pytest.FixtureRequest, ledger_path: Path) -> Async
 
 
 # TEMPORARY (replaced by the shared fixture at merge)
-import uuid as _uuid
+import uuid as _uuid  # noqa: E402
 
-import psycopg as _psycopg
+import psycopg as _psycopg  # noqa: E402
 
 
 @pytest.fixture

@@ -58,6 +58,11 @@ def new_replica_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def session_name(replica_id: str) -> str:
+    """The database session name of a replica, as `pg_stat_activity` shows it (at most 63 characters)."""
+    return f"webhook-server {replica_id}"[:63]
+
+
 class Ledger:
     """Deliveries, jobs, effects and owned check runs, persisted in `{data_dir}/webhook-ledger.sqlite3` or in a
     PostgreSQL database shared by replicas (`shared`: work is then held by a replica with a lease)."""
@@ -70,12 +75,14 @@ class Ledger:
         *,
         shared: bool = False,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        replica_id: str | None = None,
     ) -> None:
         """Use `Ledger.open` or `Ledger.open_shared`; this only stores what it built."""
         self.path = path
         self.shared = shared
         self.lease_seconds = lease_seconds
-        self.replica_id = new_replica_id()
+        self.replica_id = replica_id or new_replica_id()
+        self.closed = False
         self._connection = connection
         self._executor = executor
         self._finish_signal = asyncio.Event()
@@ -99,12 +106,19 @@ class Ledger:
     async def open_shared(cls, url: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Ledger:
         """Connect to the PostgreSQL ledger at `url`, which other replicas may share."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        replica_id = new_replica_id()
+        connect = functools.partial(connect_postgres, url, session_name(replica_id))
         try:
-            connection = await asyncio.get_running_loop().run_in_executor(executor, connect_postgres, url)
+            connection = await asyncio.get_running_loop().run_in_executor(executor, connect)
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(connection, executor, None, shared=True, lease_seconds=lease_seconds)
+        return cls(connection, executor, None, shared=True, lease_seconds=lease_seconds, replica_id=replica_id)
+
+    @property
+    def session_name(self) -> str:
+        """How this replica's database session is named (PostgreSQL's `application_name`)."""
+        return session_name(self.replica_id)
 
     async def close(self) -> None:
         """Close the connection after every call already queued on the ledger thread. A shared ledger first
@@ -120,6 +134,7 @@ class Ledger:
                 logger.exception("Could not end this replica's leases; other replicas wait for them to run out")
         await self._run_raw(self._connection.close)
         self._executor.shutdown(wait=False)
+        self.closed = True
 
     def _claim(self) -> Claim:
         """This replica's hold on work it takes now: its id and a lease ending `lease_seconds` from now."""
@@ -239,9 +254,9 @@ class Ledger:
         holds the lane. A lane taken must be given back with `release_lane`."""
         return await self._run(_take_lane, key, self._claim(), _now_text())
 
-    async def lane_deliveries(self, key: str) -> list[Delivery]:
-        """Deliveries to run in lane `key`, which this replica holds (recorded since it took the lane)."""
-        return await self._run(deliveries.take_lane, key, self._claim(), _now_text())
+    async def lane_deliveries(self, key: str, known: Collection[str]) -> list[Delivery]:
+        """Queued deliveries of lane `key` (which this replica holds) other than the `known` ids."""
+        return await self._run(deliveries.queued_in_lane, key, frozenset(known))
 
     async def release_lane(self, key: str) -> None:
         """Give a lane taken with `take_lane` back."""

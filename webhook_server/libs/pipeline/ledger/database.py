@@ -75,7 +75,7 @@ class PostgresDatabase:
         self.connection = connection
 
     @classmethod
-    def connect(cls, url: str) -> PostgresDatabase:
+    def connect(cls, url: str, session_name: str) -> PostgresDatabase:
         """Open a connection with TCP keepalives, so a vanished peer ends the session (and its locks)."""
         connection = psycopg.connect(
             url,
@@ -85,7 +85,7 @@ class PostgresDatabase:
             keepalives_idle=10,
             keepalives_interval=5,
             keepalives_count=3,
-            application_name="github-webhook-server",
+            application_name=session_name,
         )
         return cls(connection)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -199,6 +199,18 @@ def take_lane(connection: Database, key: str, claim: Claim, now: str) -> list[De
             parameters=(key, claim.owner, now),
         )
     return [_delivery_from_row(row, attempts) for row, attempts in requeued]
+
+
+def queued_in_lane(connection: Database, key: str, known: Collection[str]) -> list[Delivery]:
+    """Queued deliveries of lane `key` other than the `known` ids, in `seq` order (a lane this replica holds:
+    what was recorded since it looked)."""
+    rows = connection.execute(
+        "SELECT delivery_id FROM deliveries WHERE ordering_key = ? AND status = ? ORDER BY seq",
+        (key, DeliveryState.QUEUED.value),
+    ).fetchall()
+    new = [row["delivery_id"] for row in rows if row["delivery_id"] not in known]
+    found = [stored(connection, delivery_id) for delivery_id in new]
+    return [delivery for delivery in found if delivery is not None]
 
 
 def renew_leases(connection: Database, claim: Claim) -> int:

@@ -144,9 +144,10 @@ def connect(path: Path) -> SqliteDatabase:
     return _migrated(SqliteDatabase(connection))
 
 
-def connect_postgres(url: str) -> PostgresDatabase:
-    """Open a PostgreSQL ledger at `url`, creating or upgrading its tables (one replica at a time)."""
-    return _migrated(PostgresDatabase.connect(url))
+def connect_postgres(url: str, session_name: str) -> PostgresDatabase:
+    """Open a PostgreSQL ledger at `url` as session `session_name`, creating or upgrading its tables (one
+    replica at a time)."""
+    return _migrated(PostgresDatabase.connect(url, session_name))
 
 
 _D = TypeVar("_D", SqliteDatabase, PostgresDatabase)
