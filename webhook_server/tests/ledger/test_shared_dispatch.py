@@ -5,7 +5,6 @@ dies is finished by another."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -154,13 +153,17 @@ async def test_a_replica_that_dies_mid_burst_loses_nothing(start_replica: StartR
     await dying.dispatcher.stop(grace_seconds=0)  # and its work stops with it
     await _wait_all_finished(survivor.ledger, ids)
 
-    last_run = {seq: replica for replica, _, seq in cluster.runs}
-    assert sorted(last_run) == sorted(seq for seqs in recorded.values() for seq in seqs)
+    first_runs = [run for index, run in enumerate(cluster.runs) if run[2] not in {r[2] for r in cluster.runs[:index]}]
+    reruns = [run for run in cluster.runs if run not in first_runs]
+    dying_started = {seq for replica, _, seq in cluster.runs if replica == "dying"}
+    assert sorted(seq for _, _, seq in first_runs) == sorted(seq for seqs in recorded.values() for seq in seqs)
+    assert _seqs_by_key(first_runs) == recorded  # every lane ran in seq order, across the two replicas
     assert cluster.overlaps == []
-    for key, seqs in _seqs_by_key(cluster.runs).items():  # a lane phase cut short runs again, before the rest
-        assert sorted(set(seqs)) == recorded[key]
-        assert all(later >= earlier for earlier, later in itertools.pairwise(seqs)), seqs
-    assert len(cluster.runs) - len(last_run) <= 4  # at most the dying replica's lane phases in flight ran twice
+    # Run again: only what the dying replica had started (its lane phase, or its followup, cut short), by the
+    # survivor (at once for a lane phase; after the lease for a followup), at most one per worker slot.
+    assert {seq for _, _, seq in reruns} <= dying_started
+    assert {replica for replica, _, _ in reruns} <= {"survivor"}
+    assert len(reruns) <= 4
 
 
 async def test_lane_work_waits_while_another_replica_holds_the_lane(start_replica: StartReplica) -> None:
