@@ -34,16 +34,3 @@ async def any_ledger(request: pytest.FixtureRequest, ledger_path: Path) -> Async
     yield opened
     await opened.close()
 
-
-# TEMPORARY (replaced by the shared fixture at merge)
-import uuid as _uuid  # noqa: E402
-
-import psycopg as _psycopg  # noqa: E402
-
-
-@pytest.fixture
-def postgres_url() -> str:
-    name = f"t_{_uuid.uuid4().hex[:12]}"
-    with _psycopg.connect("postgresql://test@127.0.0.1:55432/postgres", autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return f"postgresql://test@127.0.0.1:55432/{name}"
