@@ -127,6 +127,11 @@ INVALID_CONFIGS = [
         "config.yaml: log-viewer.basic-auth.password: 'password' is a required property",
     ),
     (minimal_config(check_timeout_minutes=0), "config.yaml: check-timeout-minutes: 0 is less than the minimum of 1"),
+    (
+        minimal_config(ledger_url="mysql://db.example.com/ledger"),
+        "config.yaml: ledger-url: 'mysql://db.example.com/ledger' does not match '^postgres(ql)?://'",
+    ),
+    (minimal_config(ledger_lease_seconds=2), "config.yaml: ledger-lease-seconds: 2 is less than the minimum of 3"),
     (minimal_config(github_app_id=True), "config.yaml: github-app-id: True is not of type 'integer'"),
     (
         minimal_config(branch_protection={"strict": "yes"}),
@@ -170,6 +175,8 @@ INVALID_IDS = [
     "bool-not-string",
     "log-viewer-basic-auth-incomplete",
     "check-timeout-below-minimum",
+    "ledger-url-not-postgresql",
+    "ledger-lease-below-minimum",
     "boolean-is-not-integer",
     "branch-protection-field-type",
     "duplicate-repository-name",
