@@ -33,4 +33,3 @@ async def any_ledger(request: pytest.FixtureRequest, ledger_path: Path) -> Async
         opened = await Ledger.open_shared(request.getfixturevalue("postgres_url"))
     yield opened
     await opened.close()
-

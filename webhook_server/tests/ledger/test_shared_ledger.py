@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from webhook_server.libs.pipeline.delivery import DeliveryState
+from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState
 from webhook_server.libs.pipeline.ledger import JobState, Ledger
 from webhook_server.libs.pipeline.ledger.schema import SCHEMA_VERSION, LedgerSchemaError
 from webhook_server.tests.ledger.helpers import record_delivery
@@ -34,6 +34,14 @@ async def open_replica(postgres_url: str) -> AsyncIterator[OpenReplica]:
     for ledger in opened:
         if not ledger.closed:
             await ledger.close()
+
+
+async def _take_when_free(ledger: Ledger, key: str) -> list[Delivery]:
+    """Take the lane as a replica's poll would: once the server has ended the previous holder's session."""
+    async with asyncio.timeout(10):
+        while (taken := await ledger.take_lane(key)) is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return taken
 
 
 async def _kill(ledger: Ledger, postgres_url: str) -> None:
@@ -80,12 +88,14 @@ async def test_a_lane_phase_of_a_dead_replica_is_taken_over_at_once_with_an_atte
     await dying.mark_running("d-1")
 
     await _kill(dying, postgres_url)
-    taken = await survivor.take_lane(LANE)
+    taken = await _take_when_free(survivor, LANE)
 
     assert [(item.delivery_id, item.attempts) for item in taken or []] == [("d-1", 1), ("d-2", 0)]
 
 
-async def test_a_followup_of_a_live_replica_is_left_alone_until_its_lease_runs_out(open_replica: OpenReplica) -> None:
+async def test_a_followup_is_left_alone_until_its_lease_runs_out_then_ends_interrupted(
+    open_replica: OpenReplica,
+) -> None:
     holder, other = await open_replica(lease_seconds=1.0), await open_replica()
     await record_delivery(holder, "d-1", ordering_key=LANE)
     assert await holder.take_lane(LANE) is not None
@@ -103,7 +113,12 @@ async def test_a_followup_of_a_live_replica_is_left_alone_until_its_lease_runs_o
     assert while_held == []
     assert lanes_while_held == []
     assert lanes_after == [LANE]
-    assert [(item.delivery_id, item.attempts) for item in after_lease or []] == [("d-1", 1)]
+    assert after_lease == []  # its changes were made: running it again after later deliveries would undo them
+    row = await other.status_of("d-1")
+    assert row is not None
+    assert (row.status, row.outcome) == (DeliveryState.FAILED, "interrupted")
+    assert row.error is not None
+    assert "after the lane phase" in row.error
 
 
 async def test_a_heartbeat_keeps_a_followup_and_jobs_held(open_replica: OpenReplica) -> None:
@@ -164,8 +179,12 @@ async def test_a_clean_stop_hands_its_work_over_at_once(open_replica: OpenReplic
     )
 
     await stopping.close()
+    taken = await _take_when_free(other, LANE)
 
-    assert await other.lanes_with_work(10) == [LANE]
+    assert taken == []
+    row = await other.status_of("d-1")
+    assert row is not None
+    assert row.outcome == "interrupted"
     assert [job.job_id for job in await other.resumable_jobs()] == [job_id]
 
 

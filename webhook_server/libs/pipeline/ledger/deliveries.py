@@ -181,22 +181,46 @@ def lanes_with_work(connection: Database, now: str, limit: int) -> list[str]:
     return [str(row["ordering_key"]) for row in rows]
 
 
+INTERRUPTED_OUTCOME = "interrupted"
+INTERRUPTED_AFTER_LANE_ERROR = (
+    "its replica stopped after the lane phase: the changes were made, the followup (waiting for its jobs and"
+    " the merge evaluation) was not finished"
+)
+
+
 def take_lane(connection: Database, key: str, claim: Claim, now: str) -> list[Delivery]:
     """The deliveries of lane `key` to run, in `seq` order, for the replica that just locked the lane.
 
-    Queued ones, and running ones another replica left: a lane phase nobody holds any more (its holder lost
-    the lane lock, so it died), or a followup whose holder's lease ran out. Those were interrupted and count
-    an attempt, like at a restart.
+    Queued ones, and lane phases another replica left (it lost the lane lock, so it died): those were
+    interrupted, count an attempt and run first, like at a restart. A delivery whose lane phase ended but
+    whose holder's lease ran out during its followup is not run again after the lane moved on (that would
+    undo later deliveries): it ends `failed` with outcome `interrupted`; its jobs are taken over by their
+    own leases.
     """
     with transaction(connection):
+        connection.execute(
+            "UPDATE deliveries SET status = ?, outcome = ?, error = ?, completed_at = ? WHERE ordering_key = ?"
+            " AND status = ? AND (owner IS NULL OR owner <> ?) AND lane_released_at IS NOT NULL"
+            " AND (lease_until IS NULL OR lease_until < ?)",
+            (
+                DeliveryState.FAILED.value,
+                INTERRUPTED_OUTCOME,
+                INTERRUPTED_AFTER_LANE_ERROR,
+                now,
+                key,
+                DeliveryState.RUNNING.value,
+                claim.owner,
+                now,
+            ),
+        )
         requeued = requeue_unfinished(
             connection,
             "deliveries",
             "seq",
             claim,
             where=" AND ordering_key = ? AND (status = 'queued' OR ((owner IS NULL OR owner <> ?)"
-            " AND (lane_released_at IS NULL OR lease_until IS NULL OR lease_until < ?)))",
-            parameters=(key, claim.owner, now),
+            " AND lane_released_at IS NULL))",
+            parameters=(key, claim.owner),
         )
     return [_delivery_from_row(row, attempts) for row, attempts in requeued]
 
@@ -224,7 +248,7 @@ def renew_leases(connection: Database, claim: Claim) -> int:
 def release_leases(connection: Database, owner: str) -> None:
     """End the leases of `owner`'s running deliveries (a clean stop): another replica may take them at once."""
     connection.execute(
-        "UPDATE deliveries SET lease_until = NULL, lane_released_at = NULL WHERE owner = ? AND status = ?",
+        "UPDATE deliveries SET lease_until = NULL WHERE owner = ? AND status = ?",
         (owner, DeliveryState.RUNNING.value),
     )
 
