@@ -120,6 +120,7 @@ class ServerConfig:
     sandbox: SandboxConfig = SandboxConfig()
     ledger_url: str | None = None
     ledger_lease_seconds: int = 30
+    github_writes_per_minute: float | None = None
     _entries: tuple[RepositoryEntry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -227,4 +228,5 @@ def server_config_from_document(data_dir: Path, document: Mapping[str, Any]) -> 
         sandbox=_sandbox_config(document),
         ledger_url=document.get("ledger-url"),
         ledger_lease_seconds=document.get("ledger-lease-seconds", 30),
+        github_writes_per_minute=document.get("github-writes-per-minute"),
     )

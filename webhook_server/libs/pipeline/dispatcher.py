@@ -142,10 +142,16 @@ class Dispatcher:
         """Queue a delivery the ledger just recorded as `queued`; never blocks."""
         if self._stopping:
             logger.debug("Dispatcher stopping: delivery %s stays queued for the next start", delivery.delivery_id)
+        elif self._shared is not None and self._lanes_full(delivery.ordering_key):
+            logger.debug("No free lane for %s here: a replica with room takes it from the ledger", delivery.delivery_id)
         elif self._started:
             self._enqueue(delivery)
         else:
             self._early.append(delivery)
+
+    def _lanes_full(self, key: str) -> bool:
+        """Whether a new lane for `key` would exceed this replica's worker slots (its own lanes never do)."""
+        return key not in self._lanes and len(self._lanes) >= self._max_workers
 
     @property
     def latest_seq(self) -> int:

@@ -5,6 +5,7 @@ The process role decides what starts: an `intake` replica records deliveries onl
 processes what a shared ledger holds and accepts none; `all` does both."""
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import threading
@@ -179,6 +180,8 @@ class ServerRuntime:
         if self.config.webhook_secret is None:
             LOGGER.warning("webhook-secret is not set: webhook payloads are trusted without signature verification")
         install_transport()
+        if self.config.github_writes_per_minute is not None:
+            PACER.limits = dataclasses.replace(PACER.limits, writes_per_minute=self.config.github_writes_per_minute)
         api_call.configure(threads=max(32, self.config.max_workers * 4))
         if self.ip_allowlist.enabled:
             await self.ip_allowlist.load()
