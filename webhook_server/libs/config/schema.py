@@ -86,8 +86,14 @@ def _error_lines(error: ValidationError) -> list[tuple[list[str | int], str]]:
     return [(path, _shortened_message(error))]
 
 
+SECRET_VALUE_KEYS = frozenset({"ledger-url"})  # values that may carry a password: never repeated in errors
+
+
 def _shortened_message(error: ValidationError) -> str:
-    """The error message, with a long offending value abbreviated (jsonschema starts with its repr)."""
+    """The error message, with a long offending value abbreviated (jsonschema starts with its repr), and the
+    value of a key that may hold a password left out."""
+    if error.path and error.path[-1] in SECRET_VALUE_KEYS and isinstance(error.instance, str):
+        return error.message.replace(repr(error.instance), "(value not shown)")
     value_repr = repr(error.instance)
     if len(value_repr) <= MAX_VALUE_REPR or not error.message.startswith(value_repr):
         return error.message

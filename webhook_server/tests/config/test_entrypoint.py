@@ -147,3 +147,67 @@ def test_data_dir_from_env(monkeypatch: pytest.MonkeyPatch, value: str | None, e
     else:
         monkeypatch.setenv("WEBHOOK_SERVER_DATA_DIR", value)
     assert data_dir_from_env() == expected
+
+
+def test_a_bad_ledger_url_is_refused_without_repeating_its_password(data_dir: Path) -> None:
+    write_config(data_dir, minimal_config(ledger_url="mysql://bot:s3cret-pass@db.internal/ledger"))
+    result = run_entrypoint(data_dir)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"Invalid configuration in {data_dir}:",
+        "config.yaml: ledger-url: (value not shown) does not match '^postgres(ql)?://'",
+    ]
+
+
+@pytest.mark.parametrize("role", ["intake", "worker"])
+def test_an_intake_or_worker_role_needs_a_shared_ledger(data_dir: Path, role: str) -> None:
+    write_config(data_dir, minimal_config())
+    result = subprocess.run(
+        [sys.executable, str(ENTRYPOINT), "--role", role],
+        cwd=PROJECT_ROOT,
+        env=entrypoint_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"--role {role} needs ledger-url in config.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "expected"),
+    [
+        ([], None, "all"),
+        ([], "worker", "worker"),
+        (["--role", "intake"], "worker", "intake"),
+        (["--role=WORKER"], None, "worker"),
+        (["--role", "all"], None, "all"),
+    ],
+    ids=["default", "from-environment", "argument-wins", "equals-form-any-case", "explicit-all"],
+)
+def test_role_from_arguments(
+    monkeypatch: pytest.MonkeyPatch, arguments: list[str], environment: str | None, expected: str
+) -> None:
+    if environment is None:
+        monkeypatch.delenv("WEBHOOK_SERVER_ROLE", raising=False)
+    else:
+        monkeypatch.setenv("WEBHOOK_SERVER_ROLE", environment)
+    assert entrypoint.role_from_arguments(arguments).value == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--role", "boss"], "unknown role 'boss': choose one of all, intake, worker"),
+        (["--role"], "usage: entrypoint.py [--role all|intake|worker]"),
+        (["--verbose"], "unexpected arguments '--verbose'"),
+    ],
+    ids=["unknown-role", "missing-value", "unknown-flag"],
+)
+def test_bad_role_arguments_exit_2(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        entrypoint.role_from_arguments(arguments)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -14,42 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
-import psycopg
 
 from webhook_server.tests.commands.world import API_USER, APPROVER, AUTHOR, REPO, create_repository
-from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, server_config
+from webhook_server.tests.e2e.replica_support import (
+    comment_delivery,
+    post,
+    replica_config,
+    wait_all_finished,
+)
+from webhook_server.tests.e2e.replica_support import rows as ledger_rows
 from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.utils.signature import sign_body
 
 PRS = 20
 COMMENTS_PER_PR = 25
 REPLICAS = 3
 KILL_AFTER_ACKS = 100
 RESTART_AFTER_ACKS = 250
-LEASE_SECONDS = 3
-
-
-def _replica_config(fake: FakeGitHub, token: str, postgres_url: str) -> dict[str, Any]:
-    return server_config(
-        fake.base_url,
-        [token],
-        fake.app_id,
-        {"repo": {"name": REPO}},
-        ledger_url=postgres_url,
-        ledger_lease_seconds=LEASE_SECONDS,
-        max_workers=4,
-        log_level="INFO",
-        github_writes_per_minute=60_000,
-        auto_heal={"redeliver": False, "reconcile-interval-hours": 0},
-    )
 
 
 def _start_replicas(fake: FakeGitHub, token: str, postgres_url: str, root: Path) -> list[ServerProcess]:
@@ -58,7 +43,7 @@ def _start_replicas(fake: FakeGitHub, token: str, postgres_url: str, root: Path)
         data_dir = root / f"replica-{index}"
         data_dir.mkdir()
         write_private_key(data_dir, fake.app_private_key_pem)
-        replicas.append(ServerProcess(data_dir, _replica_config(fake, token, postgres_url)))
+        replicas.append(ServerProcess(data_dir, replica_config(fake, token, postgres_url)))
     for replica in replicas:
         replica.start(timeout=60)
     return replicas
@@ -74,22 +59,13 @@ class RoundRobinPoster:
         self.acks = 0
         self._turns = itertools.count()
 
-    async def post(self, client: httpx.AsyncClient, delivery_id: str, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-GitHub-Event": "issue_comment",
-            "X-GitHub-Delivery": delivery_id,
-            "X-Hub-Signature-256": sign_body(WEBHOOK_SECRET, body),
-        }
+    async def post(self, client: httpx.AsyncClient, delivery_id: str, body: bytes) -> None:
         for _ in range(50):
             index = next(self._turns) % len(self.replicas)
             if index in self.down:
                 continue
             try:
-                response = await client.post(
-                    f"{self.replicas[index].base_url}/webhook_server", content=body, headers=headers
-                )
+                response = await post(client, self.replicas[index].base_url, delivery_id, body)
             except httpx.TransportError:
                 continue
             if response.status_code == 200:
@@ -102,13 +78,7 @@ async def _comment_and_post(
     fake: FakeGitHub, poster: RoundRobinPoster, client: httpx.AsyncClient, number: int, index: int
 ) -> tuple[str, int]:
     body, author = ("/hold", AUTHOR) if index % 2 == 0 else ("/hold cancel", APPROVER)
-    comment_id = await asyncio.to_thread(fake.comment, REPO, number, body, author=author)
-    payload = next(
-        delivery.payload
-        for delivery in reversed(fake.deliveries("issue_comment", full_name=REPO))
-        if delivery.payload["comment"]["id"] == comment_id
-    )
-    delivery_id = f"comment-{comment_id}"
+    delivery_id, comment_id, payload = await comment_delivery(fake, number, body, author)
     await poster.post(client, delivery_id, payload)
     return delivery_id, comment_id
 
@@ -130,27 +100,6 @@ async def _chaos(poster: RoundRobinPoster, victim: int) -> None:
         await asyncio.sleep(0.01)
     await asyncio.to_thread(poster.replicas[victim].start, 60)
     poster.down.discard(victim)
-
-
-def _unfinished(postgres_url: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(postgres_url) as connection:
-        return connection.execute(
-            "SELECT delivery_id, status, owner, started_at, lane_released_at, lease_until, attempts FROM deliveries"
-            " WHERE status IN ('queued', 'running') ORDER BY seq"
-        ).fetchall()
-
-
-async def _wait_all_finished(postgres_url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while unfinished := _unfinished(postgres_url):
-        assert time.monotonic() < deadline, unfinished
-        await asyncio.sleep(0.2)
-
-
-def _rows(postgres_url: str) -> dict[str, tuple[str, str | None, str | None]]:
-    with psycopg.connect(postgres_url) as connection:
-        rows = connection.execute("SELECT delivery_id, status, outcome, owner FROM deliveries").fetchall()
-    return {delivery_id: (status, outcome, owner) for delivery_id, status, outcome, owner in rows}
 
 
 def _hold_writes(fake: FakeGitHub, number: int) -> list[str]:
@@ -184,12 +133,12 @@ async def test_three_replicas_lose_nothing_repeat_nothing_and_keep_each_pr_in_or
             chaos = asyncio.create_task(_chaos(poster, victim))
             posted = await asyncio.gather(*(_post_pr_comments(fake, poster, client, number) for number in numbers))
             await chaos
-            await _wait_all_finished(postgres_url, timeout=240)
+            await wait_all_finished(postgres_url, timeout=240)
             poster.down = {index for index in range(REPLICAS) if index != victim}
             for number, per_pr in zip(numbers, posted, strict=True):
                 per_pr.append(await _comment_and_post(fake, poster, client, number, COMMENTS_PER_PR))
-        await _wait_all_finished(postgres_url, timeout=120)
-        rows = _rows(postgres_url)
+        await wait_all_finished(postgres_url, timeout=120)
+        rows = ledger_rows(postgres_url)
     finally:
         for replica in replicas:
             replica.stop()
