@@ -122,3 +122,22 @@ def test_background_writes_leave_the_reserve_to_deliveries() -> None:
     assert time.monotonic() - started < 0.05
     pacer.acquire("tok", "POST", background=True)  # now background waits for refills above the reserve
     assert time.monotonic() - started >= 2.5
+
+
+@pytest.mark.parametrize(
+    ("replicas", "burst_writes", "min_seconds_for_three_more"),
+    [(1, 6, 0.25), (3, 2, 0.8)],
+    ids=["alone", "one-of-three-replicas"],
+)
+def test_replicas_split_the_write_budget(replicas: int, burst_writes: int, min_seconds_for_three_more: float) -> None:
+    pacer = RequestPacer(PacerLimits(max_concurrent=4, writes_per_minute=600.0, write_burst=6))
+    pacer.set_share(replicas)
+    started = time.monotonic()
+    stamps = []
+    for _ in range(burst_writes + 3):
+        pacer.acquire("tok", "POST")
+        stamps.append(time.monotonic() - started)
+        pacer.release("tok")
+    assert stamps[burst_writes - 1] < 0.05  # this replica's share of the burst goes at once
+    # then 10 writes per second shared by `replicas`: three more take 0.3 s alone, 0.9 s as one of three
+    assert stamps[-1] >= min_seconds_for_three_more

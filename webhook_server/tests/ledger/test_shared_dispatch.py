@@ -17,6 +17,7 @@ import pytest
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState
 from webhook_server.libs.pipeline.dispatcher import Dispatcher, LanePhaseResult
 from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.merge_evaluations import MergeEvaluations
 from webhook_server.libs.pipeline.shared_lanes import SharedLanes
 from webhook_server.tests.ledger.helpers import record_delivery
 
@@ -54,6 +55,7 @@ class Replica:
 
 
 StartReplica = Callable[..., Awaitable[Replica]]
+PR_KEY = "pr:org/repo#7"
 
 
 @pytest.fixture
@@ -189,3 +191,41 @@ async def test_lane_work_waits_while_another_replica_holds_the_lane(start_replic
 
     assert await asyncio.wait_for(pending, 5) == "done"
     assert not ran_while_held
+
+
+async def test_a_merge_evaluation_joins_one_another_replica_started_after_it_was_requested(
+    start_replica: StartReplica,
+) -> None:
+    cluster = Cluster()
+    first, second = await start_replica(cluster, "first"), await start_replica(cluster, "second")
+    ran: list[str] = []
+    gate = asyncio.Event()
+
+    def evaluation(name: str, wait: bool = False) -> Callable[[], Awaitable[None]]:
+        async def evaluate() -> None:
+            ran.append(name)
+            if wait:
+                await gate.wait()
+
+        return evaluate
+
+    on_first = MergeEvaluations(first.dispatcher, quiet_seconds=0.1, shared_ledger=first.ledger)
+    on_second = MergeEvaluations(second.dispatcher, quiet_seconds=0.1, shared_ledger=second.ledger)
+    # The second replica's request waits for the PR's lane, which the first replica holds while evaluating.
+    running = asyncio.create_task(on_first.request(PR_KEY, "hook-early", evaluation("early", wait=True)))
+    while ran != ["early"]:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    late_on_first = asyncio.create_task(on_first.request(PR_KEY, "hook-late-1", evaluation("late-1")))
+    await asyncio.sleep(0.05)
+    late_on_second = asyncio.create_task(on_second.request(PR_KEY, "hook-late-2", evaluation("late-2")))
+    await asyncio.sleep(0.05)
+    gate.set()
+
+    assert await running == "hook-early"
+    covering = await asyncio.gather(late_on_first, late_on_second)
+    # One evaluation after the early one stands for both requests, whichever replica ran it.
+    assert len(ran) == 2
+    assert ran[1] in {"late-1", "late-2"}
+    assert covering[0] == covering[1]
+    await on_first.close()
+    await on_second.close()
