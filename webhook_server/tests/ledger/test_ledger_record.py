@@ -17,7 +17,7 @@ import pytest
 
 from webhook_server.libs.pipeline.delivery import DeliveryState, RecordStatus
 from webhook_server.libs.pipeline.ledger import Ledger
-from webhook_server.libs.pipeline.ledger.schema import SCHEMA_VERSION, LedgerSchemaError
+from webhook_server.libs.pipeline.ledger.schema import MIGRATIONS, SCHEMA_VERSION, LedgerSchemaError
 from webhook_server.tests.ledger.helpers import record_delivery
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -257,3 +257,32 @@ async def test_a_failed_commit_fails_its_callers_and_the_next_record_works(ledge
     assert await ledger.status_of("broken") is None
     await record_delivery(ledger, "after")
     assert await ledger.queue_depth() == 1
+
+
+async def test_a_version_1_file_is_upgraded_in_place(ledger_path: Path) -> None:
+    ledger_path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(ledger_path)
+    connection.executescript(MIGRATIONS[0].format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"))
+    connection.execute(
+        "INSERT INTO deliveries (delivery_id, event, repository, ordering_key, headers, body, status, received_at)"
+        " VALUES ('old', 'pull_request', 'org/repo', 'pr:org/repo#1', '{}', x'7b7d', 'queued',"
+        " '2026-12-01T00:00:00.000000+00:00')"
+    )
+    connection.execute("PRAGMA user_version=1")
+    connection.commit()
+    connection.close()
+
+    ledger = await Ledger.open(ledger_path)
+    try:
+        resumed = await ledger.resumable()
+        await ledger.mark_running("old")
+        status = await ledger.status_of("old")
+    finally:
+        await ledger.close()
+
+    assert [delivery.delivery_id for delivery in resumed] == ["old"]
+    assert status is not None
+    assert status.status.value == "running"
+    with sqlite3.connect(ledger_path) as upgraded:
+        assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert upgraded.execute("SELECT owner FROM deliveries").fetchone()[0] == ledger.replica_id
