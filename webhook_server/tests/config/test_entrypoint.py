@@ -33,9 +33,9 @@ def entrypoint_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_entrypoint(data_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_entrypoint(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ENTRYPOINT)],
+        [sys.executable, str(ENTRYPOINT), *arguments],
         cwd=PROJECT_ROOT,
         env=entrypoint_env(data_dir),
         capture_output=True,
@@ -162,15 +162,7 @@ def test_a_bad_ledger_url_is_refused_without_repeating_its_password(data_dir: Pa
 @pytest.mark.parametrize("role", ["intake", "worker"])
 def test_an_intake_or_worker_role_needs_a_shared_ledger(data_dir: Path, role: str) -> None:
     write_config(data_dir, minimal_config())
-    result = subprocess.run(
-        [sys.executable, str(ENTRYPOINT), "--role", role],
-        cwd=PROJECT_ROOT,
-        env=entrypoint_env(data_dir),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_entrypoint(data_dir, "--role", role)
     assert result.returncode == 2
     assert f"--role {role} needs ledger-url in config.yaml" in result.stderr
     assert "Traceback" not in result.stderr

@@ -11,12 +11,26 @@ from typing import Any
 import httpx
 import psycopg
 
-from webhook_server.tests.commands.world import REPO
+from webhook_server.tests.commands.world import API_USER, AUTHOR, REPO, create_repository
 from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, server_config
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils.signature import sign_body
 
 LEASE_SECONDS = 3
+
+
+def repository_with_prs(fake: FakeGitHub, count: int) -> tuple[str, list[int]]:
+    """The command tests' repository (OWNERS, people) with `count` open PRs by their author; returns the API
+    user's token and the PR numbers."""
+    create_repository(fake, REPO)
+    token = fake.create_token(API_USER)
+    numbers = [
+        fake.open_pr(
+            REPO, head=f"change-{index}", title="feat: change", author=AUTHOR, files={"src/app.py": f"{index}\n"}
+        )
+        for index in range(count)
+    ]
+    return token, numbers
 
 
 def replica_config(fake: FakeGitHub, token: str, postgres_url: str) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import httpx
 
-from webhook_server.tests.commands.world import API_USER, APPROVER, AUTHOR, REPO, create_repository
+from webhook_server.tests.commands.world import APPROVER, AUTHOR, REPO
 from webhook_server.tests.e2e.replica_support import (
     comment_delivery,
     delivery_row,
     post,
     replica_config,
+    repository_with_prs,
     wait_all_finished,
 )
 from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
@@ -31,9 +32,7 @@ async def test_intake_records_and_the_worker_processes(
     fake_github: FakeGitHub, postgres_url: str, tmp_path: Path
 ) -> None:
     fake = fake_github
-    create_repository(fake, REPO)
-    token = fake.create_token(API_USER)
-    number = fake.open_pr(REPO, head="change", title="feat: change", author=AUTHOR, files={"src/app.py": "1\n"})
+    token, [number] = repository_with_prs(fake, 1)
     intake = _replica(fake, token, postgres_url, tmp_path / "intake", "intake")
     worker = _replica(fake, token, postgres_url, tmp_path / "worker", "worker")
     intake.start(timeout=60)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import httpx
 
-from webhook_server.tests.commands.world import API_USER, APPROVER, AUTHOR, REPO, create_repository
+from webhook_server.tests.commands.world import APPROVER, AUTHOR, REPO
 from webhook_server.tests.e2e.replica_support import (
     comment_delivery,
     post,
     replica_config,
+    repository_with_prs,
     wait_all_finished,
 )
 from webhook_server.tests.e2e.replica_support import rows as ledger_rows
@@ -117,14 +118,7 @@ async def test_three_replicas_lose_nothing_repeat_nothing_and_keep_each_pr_in_or
     fake_github: FakeGitHub, postgres_url: str, tmp_path: Path
 ) -> None:
     fake = fake_github
-    create_repository(fake, REPO)
-    token = fake.create_token(API_USER)
-    numbers = [
-        fake.open_pr(
-            REPO, head=f"change-{index}", title="feat: change", author=AUTHOR, files={"src/app.py": f"{index}\n"}
-        )
-        for index in range(PRS)
-    ]
+    token, numbers = repository_with_prs(fake, PRS)
     replicas = _start_replicas(fake, token, postgres_url, tmp_path)
     poster = RoundRobinPoster(replicas)
     victim = 1
