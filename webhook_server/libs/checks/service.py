@@ -190,22 +190,28 @@ class CheckService:
         return JobOutcome(state, result.conclusion.value, error)
 
     async def cancel_superseded(self, repo_full_name: str, pr_number: int, head_sha: str) -> int:
-        """Cancel the PR's jobs for any SHA other than `head_sha` (a push); returns how many."""
-        return await self.jobs.cancel_where(
+        """Cancel the PR's jobs for any SHA other than `head_sha` (a push), here and, on a shared ledger, on the
+        other replicas (they are asked to); returns how many."""
+        summary = superseded_summary(head_sha)
+        here = await self.jobs.cancel_where(
             lambda job: (
                 job.repository == repo_full_name
                 and job.pr_number == pr_number
                 and job.head_sha is not None
                 and job.head_sha != head_sha
             ),
-            superseded_summary(head_sha),
+            summary,
         )
+        return here + await self._ledger.request_cancel_elsewhere(repo_full_name, pr_number, summary, keep_sha=head_sha)
 
     async def cancel_pr(self, repo_full_name: str, pr_number: int) -> int:
-        """Cancel the PR's check jobs (the PR was closed); returns how many."""
-        return await self.jobs.cancel_where(
+        """Cancel the PR's check jobs (the PR was closed), here and on the other replicas; returns how many."""
+        here = await self.jobs.cancel_where(
             lambda job: job.kind == CHECK_JOB_KIND and job.repository == repo_full_name and job.pr_number == pr_number,
             PR_CLOSED_SUMMARY,
+        )
+        return here + await self._ledger.request_cancel_elsewhere(
+            repo_full_name, pr_number, PR_CLOSED_SUMMARY, kind=CHECK_JOB_KIND
         )
 
     async def wait_for_jobs(self, job_ids: Sequence[int]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import heapq
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webhook_server.libs.pipeline.ledger import Job, JobState, Ledger
+from webhook_server.libs.pipeline.ledger.jobs import CANCEL_REQUEST_PREFIX, RESTART_REQUEST
 from webhook_server.utils.dry_run import intercept_job
 
 LOGGER = logging.getLogger(__name__)
@@ -57,6 +59,10 @@ class JobRequest:
     @property
     def key(self) -> JobKey:
         return (self.repository, self.pr_number, self.head_sha, self.kind, self.name)
+
+
+def _has_id(job_id: int, job: Job) -> bool:
+    return job.job_id == job_id
 
 
 def job_key(job: Job) -> JobKey:
@@ -105,7 +111,9 @@ class JobManager:
         return any(key[0] == repository and key[1] == pr_number for key in self._by_key)
 
     async def submit(self, request: JobRequest, handlers: JobHandlers) -> int:
-        """Queue a job and return its id; an active job with the same key is reused (restarted if running)."""
+        """Queue a job and return its id; an active job with the same key is reused (restarted if running).
+        On a shared ledger the same job held by another replica is reused too: that replica is asked to
+        restart it."""
         existing = self._by_key.get(request.key)
         if existing is not None:
             active = self._active[existing]
@@ -113,6 +121,19 @@ class JobManager:
             if existing in self._running:
                 await self._restart(active)
             return existing
+        elsewhere = await self._ledger.job_held_elsewhere(
+            kind=request.kind,
+            repository=request.repository,
+            pr_number=request.pr_number,
+            head_sha=request.head_sha,
+            name=request.name,
+        )
+        if elsewhere is not None:
+            LOGGER.info(
+                "Job %d (%s %s) is held by another replica: asking it to restart", elsewhere, request.kind, request.name
+            )
+            await self._ledger.request_job(elsewhere, RESTART_REQUEST)
+            return elsewhere
         job_id = await self._ledger.add_job(
             kind=request.kind,
             repository=request.repository,
@@ -218,6 +239,22 @@ class JobManager:
             else:
                 await self._cancel_task(active)
         return len(chosen)
+
+    async def apply_requests(self) -> int:
+        """Carry out what other replicas sharing the ledger asked of this one's jobs: restart a running job, or
+        cancel a job for good with the given summary. Returns how many jobs were restarted or cancelled."""
+        applied = 0
+        for job_id, request in await self._ledger.take_job_requests():
+            active = self._active.get(job_id)
+            if active is None:
+                continue
+            if request == RESTART_REQUEST and job_id in self._running:
+                await self._restart(active)
+                applied += 1
+            elif request.startswith(CANCEL_REQUEST_PREFIX):
+                summary = request.removeprefix(CANCEL_REQUEST_PREFIX)
+                applied += await self.cancel_where(functools.partial(_has_id, job_id), summary)
+        return applied
 
     async def _cancel_task(self, active: _ActiveJob) -> None:
         task = active.task

@@ -224,6 +224,7 @@ class ServerRuntime:
         )
         if self.ledger.shared:
             self.supervisor.spawn_lifelong("job-takeover", self._job_takeover_loop)
+            self.supervisor.spawn_lifelong("job-requests", self._job_requests_loop)
         if self.config.log_retention_days > 0:  # the loop returns at once when retention is off
             log_days = self.config.log_retention_days
             self.supervisor.spawn_lifelong("log-retention", lambda: self.logs.retention_loop(log_days))
@@ -289,6 +290,15 @@ class ServerRuntime:
                 await self.checks.resume_unfinished(other_jobs=self._unfinished_job)
             except DatabaseError:
                 LOGGER.exception("Job takeover failed; retrying in %.1f s", interval)
+
+    async def _job_requests_loop(self, interval: float = 1.0) -> None:
+        """Restart or cancel this replica's jobs as other replicas ask (a `/retest`, a push, a closed PR)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.checks.jobs.apply_requests()
+            except DatabaseError:
+                LOGGER.exception("Could not read the job requests of other replicas; retrying")
 
     def _pr_jobs_active(self, pr_key: str) -> bool:
         """Whether a job of the PR with lane key `pr:<full name>#<number>` is queued or running."""

@@ -358,6 +358,34 @@ class Ledger:
         )
         return await self._run(jobs.add_job, job, self._claim())
 
+    async def job_held_elsewhere(
+        self, *, kind: str, repository: str, pr_number: int | None, head_sha: str | None, name: str
+    ) -> int | None:
+        """On a shared ledger: the id of the same unfinished PR job that another live replica holds."""
+        if not self.shared:
+            return None
+        job = NewJob(kind, repository, pr_number, head_sha, name, {}, None)
+        return await self._run(jobs.held_elsewhere, job, self.replica_id, _now_text())
+
+    async def request_job(self, job_id: int, request: str) -> None:
+        """Ask the replica holding the job to `restart` it, or to cancel it (`cancel:<summary>`)."""
+        await self._run(jobs.request_job, job_id, request)
+
+    async def request_cancel_elsewhere(
+        self, repository: str, pr_number: int, summary: str, *, kind: str | None = None, keep_sha: str | None = None
+    ) -> int:
+        """On a shared ledger: ask the other replicas to cancel their unfinished jobs of the PR (see
+        `jobs.request_cancel_elsewhere`); returns how many were asked."""
+        if not self.shared:
+            return 0
+        return await self._run(
+            jobs.request_cancel_elsewhere, self.replica_id, repository, pr_number, summary, kind=kind, keep_sha=keep_sha
+        )
+
+    async def take_job_requests(self) -> list[tuple[int, str]]:
+        """What other replicas asked of this replica's jobs (each request once)."""
+        return await self._run(jobs.take_requests, self.replica_id)
+
     async def job(self, job_id: int) -> Job | None:
         """One job row, or `None` when the id is unknown."""
         return await self._run(jobs.job_by_id, job_id)

@@ -166,6 +166,66 @@ def release_job_leases(connection: Database, owner: str) -> None:
     )
 
 
+RESTART_REQUEST = "restart"
+CANCEL_REQUEST_PREFIX = "cancel:"
+_ACTIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
+
+
+def held_elsewhere(connection: Database, job: NewJob, owner: str, now: str) -> int | None:
+    """The id of an unfinished job with the same key (repository, PR, head SHA, kind, name) that another live
+    replica holds, if any (only PR jobs, whose PR number and head SHA are known)."""
+    if job.pr_number is None or job.head_sha is None:
+        return None
+    row = connection.execute(
+        "SELECT job_id FROM jobs WHERE repository = ? AND pr_number = ? AND head_sha = ? AND kind = ? AND name = ?"
+        " AND status IN (?, ?) AND owner <> ? AND lease_until >= ? ORDER BY job_id LIMIT 1",
+        (job.repository, job.pr_number, job.head_sha, job.kind, job.name, *_ACTIVE, owner, now),
+    ).fetchone()
+    return None if row is None else int(row["job_id"])
+
+
+def request_job(connection: Database, job_id: int, request: str) -> None:
+    """Ask the replica holding an unfinished job to restart (`restart`) or cancel (`cancel:<summary>`) it."""
+    connection.execute(
+        "UPDATE jobs SET requested = ? WHERE job_id = ? AND status IN (?, ?)", (request, job_id, *_ACTIVE)
+    )
+
+
+def request_cancel_elsewhere(
+    connection: Database,
+    owner: str,
+    repository: str,
+    pr_number: int,
+    summary: str,
+    *,
+    kind: str | None,
+    keep_sha: str | None,
+) -> int:
+    """Ask other replicas to cancel their unfinished jobs of a PR: of one `kind` (or any), and for any head SHA
+    but `keep_sha` (or every SHA). Returns how many jobs were asked."""
+    where = " AND kind = ?" if kind is not None else ""
+    where += " AND head_sha IS NOT NULL AND head_sha <> ?" if keep_sha is not None else ""
+    parameters = tuple(value for value in (kind, keep_sha) if value is not None)
+    return connection.execute(
+        "UPDATE jobs SET requested = ? WHERE repository = ? AND pr_number = ? AND status IN (?, ?)"  # noqa: S608
+        f" AND owner <> ?{where}",
+        (CANCEL_REQUEST_PREFIX + summary, repository, pr_number, *_ACTIVE, owner, *parameters),
+    ).rowcount
+
+
+def take_requests(connection: Database, owner: str) -> list[tuple[int, str]]:
+    """What other replicas asked of `owner`'s unfinished jobs, oldest job first; the requests are cleared."""
+    with transaction(connection):
+        rows = connection.execute(
+            "SELECT job_id, requested FROM jobs WHERE owner = ? AND requested IS NOT NULL AND status IN (?, ?)"
+            " ORDER BY job_id",
+            (owner, *_ACTIVE),
+        ).fetchall()
+        for row in rows:
+            connection.execute("UPDATE jobs SET requested = NULL WHERE job_id = ?", (row["job_id"],))
+    return [(int(row["job_id"]), str(row["requested"])) for row in rows]
+
+
 def job_by_id(connection: Database, job_id: int) -> Job | None:
     """One job row, or `None` when the id is unknown."""
     row = connection.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()

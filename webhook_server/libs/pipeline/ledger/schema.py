@@ -84,7 +84,8 @@ CREATE TABLE check_runs (
 CREATE INDEX check_runs_by_age ON check_runs (created_at)
 """
 
-# Version 2: work held by a replica (owner, lease), lane phases that ended, and the replicas themselves.
+# Version 2: work held by a replica (owner, lease), what other replicas ask of a job it holds (restart, cancel),
+# lane phases that ended, and the replicas themselves.
 _V2_CLUSTER = """
 ALTER TABLE deliveries ADD COLUMN owner TEXT;
 ALTER TABLE deliveries ADD COLUMN lease_until TEXT;
@@ -92,6 +93,7 @@ ALTER TABLE deliveries ADD COLUMN lane_released_at TEXT;
 CREATE INDEX deliveries_by_lane ON deliveries (ordering_key, status, seq);
 ALTER TABLE jobs ADD COLUMN owner TEXT;
 ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+ALTER TABLE jobs ADD COLUMN requested TEXT;
 CREATE TABLE replicas (
     replica_id TEXT PRIMARY KEY,
     role TEXT NOT NULL,
