@@ -97,6 +97,13 @@ async def test_unconfigured_repository_fails_without_traceback(offline_server: R
     assert summary["error"]["type"] == "RepositoryNotFoundInConfigError"
     assert summary["error"]["message"] == "Repository not found in configuration"
     assert summary["error"]["traceback"] == ""
+    routing = summary["workflow_steps"]["webhook_routing"]
+    assert routing["status"] == "failed"
+    assert routing["error"] == {
+        "type": "RepositoryNotFoundInConfigError",
+        "message": "Repository not found in configuration",
+        "traceback": "",
+    }
 
 
 REJECTIONS = [
