@@ -22,6 +22,7 @@ from webhook_server.libs.config import (
     load_config,
 )
 from webhook_server.libs.runtime.roles import ROLE_ENV_VAR, Role, RoleError, check_role, parse_role
+from webhook_server.utils.access_log import offload_access_log
 
 EXIT_CONFIG_ERROR = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -133,10 +134,13 @@ def main() -> None:
     uvicorn_config = uvicorn.Config(
         app, host=config.ip_bind, port=config.port, workers=1, ws_ping_interval=30.0, ws_ping_timeout=30.0
     )
+    access_log = offload_access_log()  # after uvicorn.Config, which configures the access logger
     try:
         WebhookServer(app, uvicorn_config).run()
     except KeyboardInterrupt:  # uvicorn re-raises SIGINT after its graceful shutdown: no traceback
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        access_log.stop()
 
 
 if __name__ == "__main__":

@@ -75,5 +75,6 @@ def create_app(config: ServerConfig, role: Role = Role.ALL) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(build_explain_router(runtime.explain, viewer_auth(config)))
     viewer = _install_viewer(app, config, runtime)
+    app.add_middleware(intake.IntakeFastPath)  # acknowledgements skip FastAPI's routing (web/intake.py)
     app.state.log_viewer = viewer
     return app

@@ -27,7 +27,7 @@ from webhook_server.libs.pipeline.dispatcher import current_turn
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.libs.rules.logins import contains_login
 from webhook_server.libs.rules.payload_shape import malformed_field
-from webhook_server.utils.context import DeliveryContext
+from webhook_server.utils.context import DeliveryContext, StepHandle
 
 LOGGER = logging.getLogger(__name__)
 
@@ -96,24 +96,35 @@ class GithubWebhook:
 
     async def resolve(self, handler_name: str) -> PipelineOutcome:
         """Run the resolution stages in order; return why the delivery stops, or PROCESSED when
-        `handler_name` (recorded on the routing step) should process it."""
+        `handler_name` (recorded on the routing step) should process it.
+
+        A repository without a config entry is an expected stop, reported without a traceback (intake.md
+        §6.3): the routing step fails with the error but no traceback (formatting one cost the event loop
+        more than the rest of such a delivery), then `RepositoryNotFoundInConfigError` is raised."""
         async with self.ctx.step("webhook_routing", event_type=self.event) as step:
-            problem = malformed_field(self.event, self.payload)
-            if problem is not None:
-                step.data["skipped"], step.data["malformed"] = MALFORMED, problem
-                LOGGER.warning("Skipping malformed %s delivery: field %s", self.event, problem)
-                return PipelineOutcome(MALFORMED)
-            reason = early_exit(self.event, self.payload)
-            if reason is None:
-                await self._resolve_repository()
-                reason = config_early_exit(self.event, self.payload, self.repo_config)
-            if reason is None:
-                reason = await self._resolve_pull_request()
-            if reason is not None:
-                step.data["skipped"] = reason
-                LOGGER.info("Skipping %s delivery: %s", self.event, reason)
-                return PipelineOutcome(reason)
-            step.data["handler"] = handler_name
+            try:
+                return await self._route(step, handler_name)
+            except RepositoryNotFoundInConfigError as error:
+                step.failure = unconfigured = error
+        raise unconfigured  # reached only through the except clause: `_route` returns otherwise
+
+    async def _route(self, step: StepHandle, handler_name: str) -> PipelineOutcome:
+        problem = malformed_field(self.event, self.payload)
+        if problem is not None:
+            step.data["skipped"], step.data["malformed"] = MALFORMED, problem
+            LOGGER.warning("Skipping malformed %s delivery: field %s", self.event, problem)
+            return PipelineOutcome(MALFORMED)
+        reason = early_exit(self.event, self.payload)
+        if reason is None:
+            await self._resolve_repository()
+            reason = config_early_exit(self.event, self.payload, self.repo_config)
+        if reason is None:
+            reason = await self._resolve_pull_request()
+        if reason is not None:
+            step.data["skipped"] = reason
+            LOGGER.info("Skipping %s delivery: %s", self.event, reason)
+            return PipelineOutcome(reason)
+        step.data["handler"] = handler_name
         return PROCESSED
 
     async def resolve_repository(self) -> None:

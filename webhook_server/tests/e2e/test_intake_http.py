@@ -51,6 +51,15 @@ async def test_trailing_slash_is_an_alias(offline_server: RunningServer) -> None
     assert response.status_code == 200
 
 
+async def test_intake_route_stays_declared_behind_the_fast_path(offline_server: RunningServer) -> None:
+    """`IntakeFastPath` answers the POSTs; the route itself still serves the schema and other methods."""
+    async with httpx.AsyncClient(base_url=offline_server.base_url) as client:
+        wrong_method = await client.get("/webhook_server")
+        schema = (await client.get("/openapi.json")).json()
+    assert (wrong_method.status_code, wrong_method.headers["allow"]) == (405, "POST")
+    assert "post" in schema["paths"]["/webhook_server"]
+
+
 async def test_duplicate_delivery_is_acknowledged_once(offline_server: RunningServer) -> None:
     body = _body(action="opened")
     delivery = str(uuid.uuid4())
@@ -88,6 +97,13 @@ async def test_unconfigured_repository_fails_without_traceback(offline_server: R
     assert summary["error"]["type"] == "RepositoryNotFoundInConfigError"
     assert summary["error"]["message"] == "Repository not found in configuration"
     assert summary["error"]["traceback"] == ""
+    routing = summary["workflow_steps"]["webhook_routing"]
+    assert routing["status"] == "failed"
+    assert routing["error"] == {
+        "type": "RepositoryNotFoundInConfigError",
+        "message": "Repository not found in configuration",
+        "traceback": "",
+    }
 
 
 REJECTIONS = [

@@ -102,11 +102,13 @@ def test_sighup_reloads_the_config_and_the_server_stays_up(server: ServerProcess
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
 def test_sigterm_and_sigint_shut_down_gracefully(server: ServerProcess, stop_signal: signal.Signals) -> None:
     assert server.process is not None
+    assert _post_signed(server, WEBHOOK_SECRET) == 200
     server.process.send_signal(stop_signal)
     assert server.process.wait(timeout=60) in (0, -stop_signal, 128 + stop_signal)
     log = _server_log(server)
     assert "Application shutdown complete" in log
     assert "Traceback" not in log
+    assert '"POST /webhook_server HTTP/1.1" 200' in log  # the access log, written by its own thread
 
 
 def test_reload_watcher_survives_unreadable_config_files(server: ServerProcess, config: dict[str, Any]) -> None:
