@@ -33,10 +33,18 @@ def write_private_key(data_dir: Path, pem: str | None = None) -> None:
 
 
 class ServerProcess:
-    """`uv run entrypoint.py` equivalent with its own data dir; `stop()` or `kill()` ends it."""
+    """`uv run entrypoint.py [args]` equivalent with its own data dir; `stop()` or `kill()` ends it.
+    `args` go to `entrypoint.py` (e.g. `["--role", "worker"]`); none by default."""
 
-    def __init__(self, data_dir: Path, config: dict[str, Any], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        config: dict[str, Any],
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.args = list(args or [])
         self.port = int(config.setdefault("port", free_port()))
         config.setdefault("ip-bind", "127.0.0.1")
         (data_dir / "config.yaml").write_text(yaml.safe_dump(config))
@@ -47,7 +55,7 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> None:
         log = (self.data_dir / "server-stdout.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(PROJECT_ROOT / "entrypoint.py")],
+            [sys.executable, str(PROJECT_ROOT / "entrypoint.py"), *self.args],
             env=self._env,
             stdout=log,
             stderr=subprocess.STDOUT,
