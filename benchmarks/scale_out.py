@@ -6,8 +6,12 @@ Not a benchmark itself; `python -m benchmarks.<name>` runs the two that use it.
 """
 
 import asyncio
+import contextlib
+import multiprocessing
+import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,6 +112,29 @@ def post_all(port: int, requests: Sequence[bytes], concurrency: int) -> list[flo
     return asyncio.run(_post_all(port, requests, concurrency))
 
 
+def timed_post_all(port: int, requests: Sequence[bytes], concurrency: int) -> tuple[list[float], float]:
+    """`post_all`, and the seconds the whole burst took."""
+    started = time.perf_counter()
+    latencies = post_all(port, requests, concurrency)
+    return latencies, time.perf_counter() - started
+
+
+class Poster:
+    """Posts from a process of its own: in this one, the fake GitHub (busy answering the workers) would hold
+    the GIL and delay the client, inflating the latencies measured."""
+
+    def __init__(self) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool.submit(int).result()  # started now: it does not inherit a CPU pinning made later
+
+    def post(self, port: int, requests: Sequence[bytes], concurrency: int) -> tuple[list[float], float]:
+        """Acknowledgement latencies (ms) and the burst's length (s), measured in the posting process."""
+        return self._pool.submit(timed_post_all, port, list(requests), concurrency).result()
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -126,9 +153,12 @@ class Cluster:
         return [self.intake, *self.workers]
 
     def stop(self) -> None:
-        """SIGKILL: the database is thrown away after a run, graceful draining would only add time."""
+        """SIGTERM to all, then wait for each (a graceful stop: running lane phases end, queued work stays)."""
         for server in self.processes:
-            server.kill()
+            if server.process is not None and server.process.poll() is None:
+                server.process.terminate()
+        for server in self.processes:
+            server.stop()
 
 
 def _server(
@@ -311,6 +341,15 @@ def process_pids(cluster: Cluster, postgres_pid: int | None) -> dict[str, int]:
 def _pid(server: ServerProcess) -> int:
     assert server.process is not None
     return server.process.pid
+
+
+def pin(pid: int, cpus: set[int], *, children: bool = True) -> None:
+    """Run every thread of a process (and of its children) on `cpus` only (threads made later inherit it)."""
+    process = psutil.Process(pid)
+    for member in (process, *(process.children(recursive=True) if children else ())):
+        for thread in member.threads():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(thread.id, cpus)
 
 
 def load_average() -> str:
