@@ -79,7 +79,7 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
         run_root, setup.fake, setup.token, workers=workers, intake_role=intake_role, root_keys=root_keys
     )
     try:
-        settled = wait_until_quiet(setup.fake)
+        settled = wait_until_quiet(setup.fake, cluster)
         if args.pin:
             pin_apart(cluster)
         setup.fake.inject_latency(args.latency)

@@ -28,7 +28,7 @@ from pathlib import Path
 from benchmarks.scale_out import (
     cpu_meter,
     edit_deliveries,
-    fake_request_ms,
+    fake_traffic,
     load_average,
     owners_and_outcomes,
     post_all,
@@ -69,7 +69,7 @@ def run_once(args: argparse.Namespace, setup: Setup, workers: int) -> float:
     fake.clear_faults()
     cluster = start_cluster(run_root, fake, token, workers=workers, intake_role="intake", root_keys=root_keys)
     try:
-        settled = wait_until_quiet(fake)
+        settled = wait_until_quiet(fake, cluster)
         fake.inject_latency(args.latency)
         with cpu_meter(process_pids(cluster, postgres.pid)) as cpu:
             first_post = datetime.now(UTC)
@@ -77,7 +77,7 @@ def run_once(args: argparse.Namespace, setup: Setup, workers: int) -> float:
             post_all(cluster.intake.port, requests, POST_CONCURRENCY)
             posted = time.perf_counter() - started
             progress = wait_all_finished(url, len(requests))
-        requests_answered, request_ms = fake_request_ms(fake, first_post.timestamp())
+        traffic = fake_traffic(fake, first_post.timestamp())
         owners, outcomes = owners_and_outcomes(url)
         per_replica = {replica_of(owner, cluster): count for owner, count in owners.items()}
         use = {replica_of(owner, cluster): figures for owner, figures in replica_use(url).items()}
@@ -98,7 +98,14 @@ def run_once(args: argparse.Namespace, setup: Setup, workers: int) -> float:
             f" mean_run {figures.busy_seconds / figures.deliveries:.2f} s, mean_wait {figures.mean_wait_seconds:.2f} s"
         )
     print("  outcomes " + " ".join(f"{name}={count}" for name, count in sorted(outcomes.items())))
-    print(f"  fake_github {requests_answered} requests, mean {request_ms:.0f} ms (latency included)")
+    print(
+        f"  fake_github {traffic.requests} requests, mean {traffic.mean_ms:.0f} ms (latency included),"
+        f" {traffic.background} outside deliveries"
+    )
+    print(
+        "  api_calls_per_delivery "
+        + " ".join(f"{calls}:{count}" for calls, count in traffic.calls_per_delivery.items())
+    )
     print("  cpu_seconds " + " ".join(f"{name}={seconds:.1f}" for name, seconds in cpu.items()))
     print(f"  load_average {load_average()}")
     return rate

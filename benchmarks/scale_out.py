@@ -10,6 +10,7 @@ import contextlib
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ REPO = "bench-org/service"
 AUTHOR = "dave"
 OWNERS = "approvers:\n  - alice\nreviewers:\n  - bob\n"
 FINISHED = ("succeeded", "failed")
+# No missed-delivery scan or drift reconciliation over the many open PRs: background work beside the measure
+AUTO_HEAL_OFF = {"redeliver": False, "reconcile-interval-hours": 0}
 
 
 def prepare_repository(fake: FakeGitHub, pull_requests: int) -> tuple[str, list[int]]:
@@ -168,6 +171,7 @@ def _server(
     data_dir.mkdir()
     write_private_key(data_dir, fake.app_private_key_pem)
     config = server_config(fake.base_url, [token], fake.app_id, {"service": {"name": REPO}}, **root_keys)
+    config["auto-heal"] = AUTO_HEAL_OFF
     return ServerProcess(data_dir, config, args=["--role", role])
 
 
@@ -190,10 +194,23 @@ def start_cluster(
     return cluster
 
 
-def wait_until_quiet(fake: FakeGitHub, *, quiet_seconds: float = 3.0, timeout: float = 120.0) -> float:
-    """Wait until the server processes made no GitHub request for `quiet_seconds` (their startup bootstrap
-    ended); returns the seconds waited."""
+def _bootstrapped(server: ServerProcess) -> bool:
+    """Whether the process logged the end of its startup bootstrap of the repository."""
+    line = f"Bootstrap {REPO}:"
+    return any(line in path.read_text(errors="replace") for path in server.data_dir.rglob("*.log"))
+
+
+def wait_until_quiet(
+    fake: FakeGitHub, cluster: Cluster, *, quiet_seconds: float = 3.0, timeout: float = 180.0
+) -> float:
+    """Wait until every processing replica logged the end of its startup bootstrap, then until the servers
+    made no GitHub request for `quiet_seconds`; returns the seconds waited."""
     started = time.monotonic()
+    processing = cluster.workers if cluster.workers else [cluster.intake]
+    while not all(_bootstrapped(server) for server in processing):
+        if time.monotonic() - started > timeout:
+            raise TimeoutError("the startup bootstrap did not end")
+        time.sleep(0.2)
     count, since = -1, time.monotonic()
     while time.monotonic() - started < timeout:
         current = len(fake.request_log)
@@ -275,13 +292,27 @@ def replica_use(url: str) -> dict[str, ReplicaUse]:
     }
 
 
-def fake_request_ms(fake: FakeGitHub, since: float) -> tuple[int, float]:
-    """API requests the fake answered since `since` (epoch seconds) and their mean duration in ms, injected
-    latency included: above the latency, the fake (one Python process) or the machine is the bottleneck."""
+@dataclass
+class FakeTraffic:
+    """The API requests the fake answered during a run."""
+
+    requests: int
+    mean_ms: float  # injected latency included: above it, the fake (one Python process) or the machine is slow
+    background: int  # made outside any delivery (bootstrap, auto-heal)
+    calls_per_delivery: dict[int, int]  # how many deliveries made that many calls (a re-run shows as more)
+
+
+def fake_traffic(fake: FakeGitHub, since: float) -> FakeTraffic:
+    """What the fake answered since `since` (epoch seconds)."""
     records = [record for record in fake.request_log if record.time >= since and record.kind != "git"]
-    if not records:
-        return 0, 0.0
-    return len(records), 1000 * sum(record.duration for record in records) / len(records)
+    per_delivery = Counter(record.delivery for record in records if record.delivery)
+    mean_ms = 1000 * sum(record.duration for record in records) / len(records) if records else 0.0
+    return FakeTraffic(
+        requests=len(records),
+        mean_ms=mean_ms,
+        background=sum(1 for record in records if not record.delivery),
+        calls_per_delivery=dict(sorted(Counter(per_delivery.values()).items())),
+    )
 
 
 def replica_of(owner: str, cluster: Cluster) -> str:
