@@ -149,6 +149,7 @@ class Cluster:
     `workers` only process."""
 
     intake: ServerProcess
+    intake_role: str
     workers: list[ServerProcess] = field(default_factory=list)
 
     @property
@@ -180,7 +181,7 @@ def start_cluster(
 ) -> Cluster:
     """Start the intake process (`intake_role`: `intake` or `all`) and `workers` `--role worker` processes,
     each with its own data dir under `root` and the same `root_keys` (`ledger-url`, `max-workers`...)."""
-    cluster = Cluster(_server(root, "intake", fake, token, root_keys=root_keys, role=intake_role))
+    cluster = Cluster(_server(root, "intake", fake, token, root_keys=root_keys, role=intake_role), intake_role)
     cluster.workers = [
         _server(root, f"worker-{index}", fake, token, root_keys=root_keys, role="worker")
         for index in range(1, workers + 1)
@@ -206,7 +207,7 @@ def wait_until_quiet(
     """Wait until every processing replica logged the end of its startup bootstrap, then until the servers
     made no GitHub request for `quiet_seconds`; returns the seconds waited."""
     started = time.monotonic()
-    processing = cluster.workers if cluster.workers else [cluster.intake]
+    processing = [*cluster.workers, *([cluster.intake] if cluster.intake_role == "all" else [])]
     while not all(_bootstrapped(server) for server in processing):
         if time.monotonic() - started > timeout:
             raise TimeoutError("the startup bootstrap did not end")
@@ -325,12 +326,20 @@ def replica_of(owner: str, cluster: Cluster) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live children so far."""
+    """User + system CPU seconds of a process, of its children that ended (git commands, PostgreSQL backends
+    of closed connections) and of its live descendants, so far."""
     try:
         process = psutil.Process(pid)
-        return sum(member.cpu_times().user + member.cpu_times().system for member in (process, *process.children(True)))
+        own = process.cpu_times()
+        children = process.children(recursive=True)
     except psutil.NoSuchProcess:
         return 0.0
+    live = 0.0
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):  # it ended meanwhile
+            times = child.cpu_times()
+            live += times.user + times.system
+    return own.user + own.system + own.children_user + own.children_system + live
 
 
 def own_cpu_seconds() -> float:
