@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scale_out import (
+from webhook_server.tests.e2e.server_process import ServerProcess
+from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.tests.fake_github.server import FakeGitHubServer
+from webhook_server.tests.postgres_server import PostgresServer
+
+from .scale_out import (
     Cluster,
     Poster,
     cpu_meter,
@@ -35,10 +40,6 @@ from benchmarks.scale_out import (
     start_cluster,
     wait_until_quiet,
 )
-from webhook_server.tests.e2e.server_process import ServerProcess
-from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.tests.fake_github.server import FakeGitHubServer
-from webhook_server.tests.postgres_server import PostgresServer
 
 WARM_UP = 50
 

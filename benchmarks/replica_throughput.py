@@ -10,10 +10,10 @@ rate, how many deliveries each replica ran (the `owner` column) and the CPU seco
 a run bound by CPU rather than by worker slots shows; then the ratio of the last run to the first.
 
 `max-workers` is 4 by default so that one worker is bound by its slots and the API latency, not by the CPU:
-every delivery costs about 25 ms of CPU on this machine (the fake GitHub, one Python process, about 7 ms per
-API request; the worker about 8 ms; PostgreSQL and intake the rest), so three workers of 10 slots would
-need more than the two shared cores (`--max-workers 10` shows it: the fake's mean answer time rises far
-above the injected latency and the ratio falls).
+every delivery costs about 35 ms of CPU on this machine (the fake GitHub, one Python process in this one,
+about 9 ms per API request, 2 per delivery; the worker about 13 ms; PostgreSQL and intake the rest), so three
+workers of 10 slots would need more than the two shared cores (`--max-workers 10` shows it: the fake's mean
+answer time rises far above the injected latency and the ratio falls to about 1.8).
 
 Usage: `uv run python -m benchmarks.replica_throughput [--deliveries 600] [--workers 1 3] [--latency 0.1]`
 """
@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.scale_out import (
+from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.tests.fake_github.server import FakeGitHubServer
+from webhook_server.tests.postgres_server import PostgresServer
+
+from .scale_out import (
     cpu_meter,
     edit_deliveries,
     fake_traffic,
@@ -40,9 +44,6 @@ from benchmarks.scale_out import (
     wait_all_finished,
     wait_until_quiet,
 )
-from webhook_server.tests.fake_github.api import FakeGitHub
-from webhook_server.tests.fake_github.server import FakeGitHubServer
-from webhook_server.tests.postgres_server import PostgresServer
 
 POST_CONCURRENCY = 20
 
