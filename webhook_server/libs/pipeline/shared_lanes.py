@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection
 
 from webhook_server.libs.pipeline.delivery import Delivery
 from webhook_server.libs.pipeline.ledger import Ledger
+from webhook_server.libs.pipeline.ledger.replicas import lane_lock_id
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,19 @@ class SharedLanes:
         await self._ledger.release_lane(key)
 
     async def lanes_to_take(self, free_slots: int, held: Callable[[str], bool]) -> list[str]:
-        """Lanes with work that no lane of this replica runs and no other replica was seen holding, at most
-        `free_slots` of them, oldest work first."""
-        keys = await self._ledger.lanes_with_work(limit=max(free_slots, 0) + 100)
+        """Lanes with work that no lane of this replica runs and no other replica holds (as the database
+        shows its locks, or as a failed take showed), at most `free_slots` of them, oldest work first.
+
+        Lanes other replicas hold are left out before choosing: a replica with one free slot would otherwise
+        try the oldest held lanes one per poll and never reach the free ones behind them."""
+        elsewhere = await self._ledger.lane_locks_held_elsewhere()
+        keys = await self._ledger.lanes_with_work(limit=max(free_slots, 0) + 100 + len(elsewhere))
         self.lanes_with_work = frozenset(keys)
         now = asyncio.get_running_loop().time()
         self._busy_elsewhere = {key: until for key, until in self._busy_elsewhere.items() if until > now}
-        chosen = [key for key in keys if not held(key) and key not in self._busy_elsewhere]
+        chosen = [
+            key
+            for key in keys
+            if not held(key) and key not in self._busy_elsewhere and lane_lock_id(key) not in elsewhere
+        ]
         return chosen[: max(free_slots, 0)]

@@ -229,3 +229,30 @@ async def test_a_merge_evaluation_joins_one_another_replica_started_after_it_was
     assert covering[0] == covering[1]
     await on_first.close()
     await on_second.close()
+
+
+@pytest.mark.slow
+async def test_a_free_slot_finds_a_free_lane_behind_many_lanes_other_replicas_hold(
+    start_replica: StartReplica, postgres_url: str
+) -> None:
+    """Older lanes with queued work that another replica holds do not keep a free worker slot from newer,
+    free lanes (the worker polls at the default interval and has one slot, so it looks at one lane per poll)."""
+    cluster = Cluster()
+    holder = await Ledger.open_shared(postgres_url)
+    try:
+        for index in range(12):  # busy PRs another replica is running: each lane has queued work left
+            await record_delivery(holder, f"held-{index}", ordering_key=f"pr:org/repo#{index}")
+            assert await holder.take_lane(f"pr:org/repo#{index}") is not None
+        free = await record_delivery(holder, "free", ordering_key="pr:org/repo#99")
+        ledger = await Ledger.open_shared(postgres_url, lease_seconds=2.0)
+        worker = Dispatcher(ledger, max_workers=1, process=cluster.process_for("worker"), shared=SharedLanes(ledger))
+        await worker.start()
+        try:
+            await _wait_all_finished(ledger, [free.delivery_id], timeout=5)
+        finally:
+            await worker.stop(grace_seconds=0)
+            await ledger.close()
+    finally:
+        await holder.close()
+
+    assert cluster.runs == [("worker", "pr:org/repo#99", free.seq)]

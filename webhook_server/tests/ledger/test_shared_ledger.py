@@ -12,6 +12,7 @@ import pytest
 
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState
 from webhook_server.libs.pipeline.ledger import JobState, Ledger
+from webhook_server.libs.pipeline.ledger.replicas import lane_lock_id
 from webhook_server.libs.pipeline.ledger.schema import SCHEMA_VERSION, LedgerSchemaError
 from webhook_server.tests.ledger.helpers import record_delivery
 
@@ -241,3 +242,16 @@ async def test_a_newer_schema_is_refused(postgres_url: str) -> None:
 
     with pytest.raises(LedgerSchemaError, match="newer than supported"):
         await Ledger.open_shared(postgres_url)
+
+
+async def test_a_replica_sees_which_lanes_the_others_hold(open_replica: OpenReplica) -> None:
+    holder, other = await open_replica(), await open_replica()
+    keys = [f"pr:org/repo#{number}" for number in range(8)]
+    ids = {lane_lock_id(key) for key in keys}
+    assert min(ids) < 0 < max(ids)  # both halves of the signed 64-bit range come back as they were locked
+    for key in keys:
+        assert await holder.take_lane(key) is not None
+    await holder.release_lane(keys[0])
+
+    assert await other.lane_locks_held_elsewhere() == ids - {lane_lock_id(keys[0])}
+    assert await holder.lane_locks_held_elsewhere() == frozenset()  # its own locks are not "elsewhere"

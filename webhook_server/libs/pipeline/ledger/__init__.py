@@ -249,6 +249,10 @@ class Ledger:
         """Lane keys with queued deliveries or ones whose holder's lease ran out, oldest work first."""
         return await self._run(deliveries.lanes_with_work, _now_text(), limit)
 
+    async def lane_locks_held_elsewhere(self) -> frozenset[int]:
+        """Lock ids (`replicas.lane_lock_id`) of the lanes other replicas hold now."""
+        return await self._run(replicas.lane_locks_held_elsewhere)
+
     async def take_lane(self, key: str) -> list[Delivery] | None:
         """Lock lane `key` for this replica and return its deliveries to run; `None` when another replica
         holds the lane. A lane taken must be given back with `release_lane`."""

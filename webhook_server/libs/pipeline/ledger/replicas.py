@@ -32,6 +32,23 @@ def unlock_lane(connection: Database, key: str) -> None:
         connection.execute("SELECT pg_advisory_unlock(?)", (lane_lock_id(key),))
 
 
+def lane_locks_held_elsewhere(connection: Database) -> frozenset[int]:
+    """Lock ids of the lanes that other sessions (replicas) of this database hold now, from `pg_locks` (a
+    bigint advisory lock shows its high half in `classid`, its low half in `objid`, and `objsubid` 1)."""
+    if connection.dialect is Dialect.SQLITE:
+        return frozenset()
+    rows = connection.execute(
+        "SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+        " AND pid <> pg_backend_pid()"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).fetchall()
+    return frozenset(_signed_64((int(row["classid"]) << 32) | int(row["objid"])) for row in rows)
+
+
+def _signed_64(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def beat(connection: Database, replica_id: str, role: str, now: str) -> None:
     """Record that the replica is alive now (its first beat registers it)."""
     connection.execute(
