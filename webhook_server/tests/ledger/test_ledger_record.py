@@ -44,17 +44,17 @@ async def _bring_to_state(ledger: Ledger, delivery_id: str, state: DeliveryState
     ids=["queued-is-duplicate", "running-is-duplicate", "succeeded-is-duplicate", "failed-is-requeued"],
 )
 async def test_second_record_of_an_id_follows_the_dedup_table(
-    ledger: Ledger,
+    any_ledger: Ledger,
     existing: DeliveryState,
     expected_status: RecordStatus,
     expected_state: DeliveryState,
     expected_attempts: int,
 ) -> None:
-    first = await record_delivery(ledger, "d-1")
-    await record_delivery(ledger, "d-other")
-    await _bring_to_state(ledger, "d-1", existing)
+    first = await record_delivery(any_ledger, "d-1")
+    await record_delivery(any_ledger, "d-other")
+    await _bring_to_state(any_ledger, "d-1", existing)
 
-    result = await ledger.record(
+    result = await any_ledger.record(
         header_delivery_id="d-1",
         event="pull_request",
         action="synchronize",
@@ -66,7 +66,7 @@ async def test_second_record_of_an_id_follows_the_dedup_table(
     )
 
     assert result.status is expected_status
-    row = await ledger.status_of("d-1")
+    row = await any_ledger.status_of("d-1")
     assert row is not None
     assert row.status is expected_state
     assert row.attempts == expected_attempts
@@ -217,11 +217,13 @@ async def test_reopening_keeps_rows_and_schema(ledger_path: Path) -> None:
     assert row.seq == delivery.seq
 
 
-async def test_concurrent_records_share_commits_and_still_deduplicate(ledger: Ledger) -> None:
+@pytest.mark.parametrize("count", [50, 1000], ids=["one-statement", "several-statements"])
+async def test_concurrent_records_share_commits_and_still_deduplicate(any_ledger: Ledger, count: int) -> None:
+    half = count // 2
     results = await asyncio.gather(
         *(
-            ledger.record(
-                header_delivery_id=f"burst-{number % 25}",
+            any_ledger.record(
+                header_delivery_id=f"burst-{number % half}",
                 event="push",
                 action=None,
                 repository_full_name="org/repo",
@@ -230,13 +232,15 @@ async def test_concurrent_records_share_commits_and_still_deduplicate(ledger: Le
                 body=b"{}",
                 received_at=datetime.now(UTC),
             )
-            for number in range(50)
+            for number in range(count)
         )
     )
 
     statuses = [result.status for result in results]
-    assert statuses == [RecordStatus.QUEUED] * 25 + [RecordStatus.DUPLICATE] * 25
-    assert await ledger.queue_depth() == 25
+    assert statuses == [RecordStatus.QUEUED] * half + [RecordStatus.DUPLICATE] * half
+    assert await any_ledger.queue_depth() == half
+    seqs = [result.delivery.seq for result in results if result.delivery is not None]
+    assert seqs == sorted(seqs), "arrival order is the order of seq"
 
 
 async def test_a_failed_commit_fails_its_callers_and_the_next_record_works(ledger: Ledger) -> None:

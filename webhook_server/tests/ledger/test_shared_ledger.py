@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState
+from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, RecordResult
 from webhook_server.libs.pipeline.ledger import JobState, Ledger
 from webhook_server.libs.pipeline.ledger.replicas import lane_lock_id
 from webhook_server.libs.pipeline.ledger.schema import SCHEMA_VERSION, LedgerSchemaError
@@ -255,3 +255,36 @@ async def test_a_replica_sees_which_lanes_the_others_hold(open_replica: OpenRepl
 
     assert await other.lane_locks_held_elsewhere() == ids - {lane_lock_id(keys[0])}
     assert await holder.lane_locks_held_elsewhere() == frozenset()  # its own locks are not "elsewhere"
+
+
+async def test_two_intake_replicas_recording_the_same_ids_at_once_queue_each_id_once(postgres_url: str) -> None:
+    """GitHub may redeliver to another replica while the first still records: the later insert finds the row the
+    other replica committed and answers duplicate, instead of failing its whole batch."""
+    first, second = await Ledger.open_shared(postgres_url), await Ledger.open_shared(postgres_url)
+    ids = [f"race-{number}" for number in range(300)]
+
+    def record_all(ledger: Ledger) -> list[Awaitable[RecordResult]]:
+        return [
+            ledger.record(
+                header_delivery_id=delivery_id,
+                event="push",
+                action=None,
+                repository_full_name="org/repo",
+                ordering_key="ref:org/repo:refs/heads/main",
+                headers={},
+                body=b"{}",
+                received_at=datetime.now(UTC),
+            )
+            for delivery_id in ids
+        ]
+
+    try:
+        results = await asyncio.gather(*record_all(first), *record_all(second))
+        queued = [result.delivery.delivery_id for result in results if result.delivery is not None]
+        depth = await first.queue_depth()
+    finally:
+        await first.close()
+        await second.close()
+
+    assert sorted(queued) == sorted(ids)
+    assert depth == len(ids)

@@ -26,8 +26,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryStatusRow, RecordResult, RecordStatus
 from webhook_server.libs.pipeline.ledger import deliveries, jobs, records, replicas
 from webhook_server.libs.pipeline.ledger.database import Database, DatabaseError
-from webhook_server.libs.pipeline.ledger.deliveries import DeliveryNotQueuedError, IncomingDelivery
+from webhook_server.libs.pipeline.ledger.deliveries import DeliveryNotQueuedError
 from webhook_server.libs.pipeline.ledger.jobs import Job, JobState, NewJob
+from webhook_server.libs.pipeline.ledger.recording import IncomingDelivery, record_batch
 from webhook_server.libs.pipeline.ledger.schema import Claim, connect, connect_postgres, to_text
 
 __all__ = [
@@ -182,7 +183,7 @@ class Ledger:
         while self._pending_records:
             batch, self._pending_records = self._pending_records, []
             try:
-                results = await self._run(deliveries.record_batch, [incoming for incoming, _ in batch])
+                results = await self._run(record_batch, [incoming for incoming, _ in batch])
             except Exception as exc:  # handed to every waiting caller, which answers 503
                 for _, future in batch:
                     if not future.done():

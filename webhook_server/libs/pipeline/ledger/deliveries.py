@@ -7,16 +7,12 @@ Every function takes the ledger's single connection and runs on the ledger threa
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, DeliveryStatusRow, RecordResult, RecordStatus
-from webhook_server.libs.pipeline.ledger.database import Database, Dialect, Row, transaction
+from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, DeliveryStatusRow
+from webhook_server.libs.pipeline.ledger.database import Database, Row, transaction
 from webhook_server.libs.pipeline.ledger.schema import Claim, from_text, requeue_unfinished, to_text, utc_now_text
-
-UNKNOWN_DELIVERY_PREFIX = "unknown-delivery-"
 
 
 class UnknownDeliveryError(LookupError):
@@ -25,83 +21,6 @@ class UnknownDeliveryError(LookupError):
 
 class DeliveryNotQueuedError(LookupError):
     """A replica tried to claim a delivery that is no longer queued (another replica took it)."""
-
-
-@dataclass(frozen=True)
-class IncomingDelivery:
-    """What intake hands to the ledger for one validated POST."""
-
-    header_delivery_id: str | None
-    event: str
-    action: str | None
-    repository_full_name: str
-    ordering_key: str
-    headers: Mapping[str, str]
-    body: bytes
-    received_at: datetime
-
-
-def record_batch(connection: Database, batch: Sequence[IncomingDelivery]) -> list[RecordResult]:
-    """Record a batch of deliveries in one durable transaction (group commit: one fsync for all of them).
-
-    Only this transaction syncs the WAL to disk before returning (`synchronous=FULL`); status updates
-    after it use the connection's default `NORMAL`, which survives a process crash and, at worst after
-    a power loss, re-runs an idempotent delivery.
-    """
-    if connection.dialect is not Dialect.SQLITE:  # a PostgreSQL commit is durable by itself
-        with transaction(connection):
-            return [_record_one(connection, incoming) for incoming in batch]
-    connection.execute("PRAGMA synchronous=FULL")
-    try:
-        with transaction(connection):
-            return [_record_one(connection, incoming) for incoming in batch]
-    finally:
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-
-def _record_one(connection: Database, incoming: IncomingDelivery) -> RecordResult:
-    """Insert a delivery as `queued`, unless its id is queued, running or succeeded (then it is a duplicate).
-
-    A failed delivery with the same id is queued again with `attempts + 1` and a new, larger `seq`.
-    """
-    delivery_id = incoming.header_delivery_id or f"{UNKNOWN_DELIVERY_PREFIX}{uuid.uuid4().hex}"
-    existing = connection.execute(
-        "SELECT status, attempts FROM deliveries WHERE delivery_id = ?", (delivery_id,)
-    ).fetchone()
-    if existing is not None and existing["status"] != DeliveryState.FAILED:
-        return RecordResult(status=RecordStatus.DUPLICATE, delivery=None)
-    attempts = 0 if existing is None else existing["attempts"] + 1
-    connection.execute("DELETE FROM deliveries WHERE delivery_id = ?", (delivery_id,))
-    inserted = connection.execute(
-        "INSERT INTO deliveries (delivery_id, event, action, repository, ordering_key, headers, body,"
-        " status, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-        (
-            delivery_id,
-            incoming.event,
-            incoming.action,
-            incoming.repository_full_name,
-            incoming.ordering_key,
-            json.dumps(dict(incoming.headers)),
-            incoming.body,
-            DeliveryState.QUEUED.value,
-            attempts,
-            to_text(incoming.received_at),
-        ),
-    )
-    seq: int = inserted.fetchone()["seq"]
-    delivery = Delivery(
-        seq=seq,
-        delivery_id=delivery_id,
-        event=incoming.event,
-        action=incoming.action,
-        repository_full_name=incoming.repository_full_name,
-        ordering_key=incoming.ordering_key,
-        headers=dict(incoming.headers),
-        body=incoming.body,
-        received_at=incoming.received_at,
-        attempts=attempts,
-    )
-    return RecordResult(status=RecordStatus.QUEUED, delivery=delivery)
 
 
 def mark_running(connection: Database, delivery_id: str, claim: Claim, *, only_queued: bool = False) -> None:
