@@ -86,12 +86,13 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
         setup.fake.inject_latency(args.latency)
         poster.post(cluster.intake.port, warm_up, min(args.concurrency, len(warm_up)))
         with cpu_meter(process_pids(cluster, None if sqlite else setup.postgres.pid)) as cpu:
-            latencies, elapsed = poster.post(cluster.intake.port, burst, args.concurrency)
+            measured = poster.post(cluster.intake.port, burst, args.concurrency)
         progress = None if sqlite else ledger_progress(url)
     finally:
         cluster.stop()
         setup.fake.clear_faults()
     ledger = "sqlite" if sqlite else "postgresql"
+    latencies, elapsed = measured.latencies, measured.elapsed
     print(f"{name}: 1 --role {intake_role} process + {workers} --role worker", end=" ")
     print(f"({ledger} ledger, max-workers {args.max_workers})")
     print(f"  startup_settled {settled:.1f} s")
@@ -102,7 +103,8 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
     print(f"  {name}_burst {elapsed:.2f} s ({len(burst) / elapsed:.0f} deliveries/s)")
     if progress is not None:
         print(f"  ledger_after_burst recorded {progress.total}, finished {progress.finished} (warm-up included)")
-    print("  cpu_seconds " + " ".join(f"{process}={seconds:.1f}" for process, seconds in cpu.items()))
+    print("  cpu_seconds " + " ".join(f"{process}={seconds:.1f}" for process, seconds in cpu.items()), end=" ")
+    print(f"poster={measured.poster_cpu:.1f}")
     print(f"  load_average {load_average()}")
 
 

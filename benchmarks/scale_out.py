@@ -115,11 +115,21 @@ def post_all(port: int, requests: Sequence[bytes], concurrency: int) -> list[flo
     return asyncio.run(_post_all(port, requests, concurrency))
 
 
-def timed_post_all(port: int, requests: Sequence[bytes], concurrency: int) -> tuple[list[float], float]:
-    """`post_all`, and the seconds the whole burst took."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class Burst:
+    """What the posting process measured: each acknowledgement's latency (ms), the burst's length (s) and the
+    CPU seconds the poster itself spent (near the burst's length, the client and not the server is the limit)."""
+
+    latencies: list[float]
+    elapsed: float
+    poster_cpu: float
+
+
+def timed_post_all(port: int, requests: Sequence[bytes], concurrency: int) -> Burst:
+    """`post_all`, timed."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     latencies = post_all(port, requests, concurrency)
-    return latencies, time.perf_counter() - started
+    return Burst(latencies, time.perf_counter() - started, time.process_time() - cpu_started)
 
 
 class Poster:
@@ -130,8 +140,8 @@ class Poster:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._pool.submit(int).result()  # started now: it does not inherit a CPU pinning made later
 
-    def post(self, port: int, requests: Sequence[bytes], concurrency: int) -> tuple[list[float], float]:
-        """Acknowledgement latencies (ms) and the burst's length (s), measured in the posting process."""
+    def post(self, port: int, requests: Sequence[bytes], concurrency: int) -> Burst:
+        """Acknowledgement latencies, the burst's length and the poster's CPU, measured in the posting process."""
         return self._pool.submit(timed_post_all, port, list(requests), concurrency).result()
 
     def close(self) -> None:
