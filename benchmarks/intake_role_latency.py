@@ -17,7 +17,6 @@ import argparse
 import os
 import statistics
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from webhook_server.tests.postgres_server import PostgresServer
 from .scale_out import (
     Cluster,
     Poster,
+    Setup,
     cpu_meter,
     edit_deliveries,
     ledger_progress,
@@ -42,17 +42,6 @@ from .scale_out import (
 )
 
 WARM_UP = 50
-
-
-@dataclass
-class Setup:
-    """What both setups share: the fake GitHub with its PRs, the PostgreSQL server, a scratch directory."""
-
-    root: Path
-    fake: FakeGitHub
-    token: str
-    numbers: list[int]
-    postgres: PostgresServer
 
 
 def burst_requests(args: argparse.Namespace, setup: Setup, tag: str) -> tuple[list[bytes], list[bytes]]:

@@ -21,7 +21,6 @@ Usage: `uv run python -m benchmarks.replica_throughput [--deliveries 600] [--wor
 import argparse
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from webhook_server.tests.fake_github.server import FakeGitHubServer
 from webhook_server.tests.postgres_server import PostgresServer
 
 from .scale_out import (
+    Setup,
     cpu_meter,
     edit_deliveries,
     fake_traffic,
@@ -46,17 +46,6 @@ from .scale_out import (
 )
 
 POST_CONCURRENCY = 20
-
-
-@dataclass
-class Setup:
-    """What every run shares: the fake GitHub with its PRs, the PostgreSQL server, a scratch directory."""
-
-    root: Path
-    fake: FakeGitHub
-    token: str
-    numbers: list[int]
-    postgres: PostgresServer
 
 
 def run_once(args: argparse.Namespace, setup: Setup, workers: int) -> float:

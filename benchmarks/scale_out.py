@@ -25,6 +25,7 @@ import psycopg
 from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, server_config
 from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.tests.fake_github.api import FakeGitHub
+from webhook_server.tests.postgres_server import PostgresServer
 
 REPO = "bench-org/service"
 AUTHOR = "dave"
@@ -151,6 +152,18 @@ class Poster:
 def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+@dataclass
+class Setup:
+    """What every run of a benchmark shares: the fake GitHub with its PRs, the PostgreSQL server, a scratch
+    directory."""
+
+    root: Path
+    fake: FakeGitHub
+    token: str
+    numbers: list[int]
+    postgres: PostgresServer
 
 
 @dataclass
