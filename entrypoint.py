@@ -48,6 +48,10 @@ class WebhookServer(uvicorn.Server):
         finally:
             signal.signal(signal.SIGHUP, previous)
 
+    def request_exit(self) -> None:
+        """Stop as SIGTERM does: stop accepting, finish what runs, shut the app down."""
+        self.should_exit = True
+
     def _reload_on_hangup(self, sig: int, frame: FrameType | None) -> None:
         self.webhook_app.state.runtime.request_reload()
 
@@ -135,12 +139,17 @@ def main() -> None:
         app, host=config.ip_bind, port=config.port, workers=1, ws_ping_interval=30.0, ws_ping_timeout=30.0
     )
     access_log = offload_access_log()  # after uvicorn.Config, which configures the access logger
+    server = WebhookServer(app, uvicorn_config)
+    runtime = app.state.runtime
+    runtime.request_shutdown = server.request_exit
     try:
-        WebhookServer(app, uvicorn_config).run()
+        server.run()
     except KeyboardInterrupt:  # uvicorn re-raises SIGINT after its graceful shutdown: no traceback
         raise SystemExit(EXIT_INTERRUPTED) from None
     finally:
         access_log.stop()
+    if runtime.exit_code:  # the runtime asked to stop (a lost shared ledger): a supervisor restarts it
+        raise SystemExit(runtime.exit_code)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import dataclasses
 import gc
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +73,8 @@ from webhook_server.utils.metrics import (
 from webhook_server.utils.private_files import tighten
 
 LOGGER = logging.getLogger(__name__)
+EXIT_LEDGER_LOST = 3  # the process's exit code when its shared ledger connection broke
+LEDGER_WATCH_SECONDS = 0.5
 
 LEDGER_FILE = "webhook-ledger.sqlite3"
 VIEWER_LOGGER = "webhook_server.log_viewer"
@@ -123,6 +125,8 @@ class ServerRuntime:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._viewer_log_routes: tuple[bool, bool] | None = None
         self.bootstrapped = threading.Event()  # set when the startup bootstrap ended (observable from any thread)
+        self.request_shutdown: Callable[[], None] | None = None  # set by entrypoint: a graceful process stop
+        self.exit_code = 0
 
     def route_viewer_logs(self, *, mcp_enabled: bool) -> None:
         """Ask for the viewer's own log file (and the MCP library's) once logging starts."""
@@ -190,6 +194,7 @@ class ServerRuntime:
         if self.ledger.shared:
             await self._heartbeat()
             self.supervisor.spawn_lifelong("ledger-heartbeat", self._heartbeat_loop)
+            self.supervisor.spawn_lifelong("ledger-watch", self._stop_when_ledger_lost)
         if not self.role.processes_deliveries:
             self.supervisor.spawn_lifelong("config-watcher", self.watcher.run)
             freeze_startup_objects()
@@ -280,6 +285,22 @@ class ServerRuntime:
                 await self._heartbeat()
             except DatabaseError:
                 LOGGER.exception("Ledger heartbeat failed; retrying in %.1f s", interval)
+
+    async def _stop_when_ledger_lost(self) -> None:
+        """A broken connection to the shared ledger ended this replica's session: its lane locks are gone, so
+        other replicas may already run its lanes. It stops (exit code 3) rather than go on without them; its
+        supervisor starts it again with a new session, and other replicas take its leased work over."""
+        while not self.ledger.connection_lost:  # noqa: ASYNC110 - psycopg offers no event for a broken connection
+            await asyncio.sleep(LEDGER_WATCH_SECONDS)
+        LOGGER.critical(
+            "Lost the connection to the shared ledger (replica %s): stopping this process so that it restarts "
+            "with a new session; other replicas take its work over",
+            self.ledger.replica_id,
+        )
+        self.exit_code = EXIT_LEDGER_LOST
+        if self.request_shutdown is not None:
+            self.request_shutdown()
+        await asyncio.Event().wait()  # a lifelong task: the shutdown cancels it
 
     async def _job_takeover_loop(self) -> None:
         """Take over jobs whose replica stopped renewing their lease (it died), as a restart resumes them."""

@@ -288,3 +288,26 @@ async def test_two_intake_replicas_recording_the_same_ids_at_once_queue_each_id_
 
     assert sorted(queued) == sorted(ids)
     assert depth == len(ids)
+
+
+async def test_a_ledger_knows_when_its_session_is_gone(postgres_url: str) -> None:
+    ledger = await Ledger.open_shared(postgres_url)
+    try:
+        healthy = ledger.connection_lost
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (ledger.session_name,),
+            )
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.queue_depth()
+        lost = ledger.connection_lost
+    finally:
+        await ledger.close()  # ends without trying to release leases on the broken session
+
+    assert (healthy, lost) == (False, True)
+
+
+async def test_a_sqlite_ledger_has_no_session_to_lose(ledger: Ledger) -> None:
+    assert await ledger.queue_depth() == 0
+    assert ledger.connection_lost is False

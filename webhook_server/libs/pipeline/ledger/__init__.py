@@ -117,6 +117,11 @@ class Ledger:
         return cls(connection, executor, None, shared=True, lease_seconds=lease_seconds, replica_id=replica_id)
 
     @property
+    def connection_lost(self) -> bool:
+        """The database connection broke: this replica's session, with its lane locks, is gone."""
+        return self._connection.lost
+
+    @property
     def session_name(self) -> str:
         """How this replica's database session is named (PostgreSQL's `application_name`)."""
         return session_name(self.replica_id)
@@ -128,7 +133,7 @@ class Ledger:
             await self._record_flusher
         if self._status_flusher is not None:
             await self._status_flusher
-        if self.shared:
+        if self.shared and not self._connection.lost:
             try:
                 await self._run(_release_holdings, self.replica_id, self.lease_seconds)
             except DatabaseError:

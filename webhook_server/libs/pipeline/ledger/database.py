@@ -47,6 +47,12 @@ class Database(Protocol):
 
     def close(self) -> None: ...
 
+    @property
+    def lost(self) -> bool:
+        """The connection broke (the server restarted, the network went away): the session and its locks
+        are gone, and nothing more can be done on it."""
+        ...
+
 
 DatabaseError = (sqlite3.Error, psycopg.Error)
 
@@ -64,6 +70,10 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self.connection.close()
+
+    @property
+    def lost(self) -> bool:
+        return False  # a local file has no session to lose
 
 
 class PostgresDatabase:
@@ -94,6 +104,10 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self.connection.close()
+
+    @property
+    def lost(self) -> bool:
+        return self.connection.broken
 
 
 def to_postgres_placeholders(sql: str) -> str:
