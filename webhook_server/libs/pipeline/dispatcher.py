@@ -108,6 +108,7 @@ class Dispatcher:
         self._shared = shared
         self._max_workers = max_workers
         self._poller: asyncio.Task[None] | None = None
+        self._lane_ended = asyncio.Event()  # a slot came free: the shared-lanes poller looks for work at once
         self._slots = asyncio.Semaphore(max_workers)
         self._lanes: dict[str, _Lane] = {}
         self._counter = itertools.count()
@@ -249,6 +250,7 @@ class Dispatcher:
                 await self._run_shared_lane(lane, self._shared)
         finally:
             del self._lanes[lane.key]
+            self._lane_ended.set()
             for turn in lane.turns:
                 if turn.delivery is not None:
                     self._active_ids.discard(turn.delivery.delivery_id)
@@ -293,7 +295,13 @@ class Dispatcher:
                 keys = []
             for key in keys:
                 self._lane(key)
-            await asyncio.sleep(shared.poll_seconds)
+            await self._until_lane_ends(shared.poll_seconds)
+
+    async def _until_lane_ends(self, seconds: float) -> None:
+        """Wait for the next poll: `seconds`, or less when a lane of this replica ends (a slot is free again)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._lane_ended.wait(), seconds)
+        self._lane_ended.clear()
 
     async def _grant(self, turn: _Turn) -> None:
         assert turn.granted is not None  # a work turn always has both futures

@@ -256,3 +256,23 @@ async def test_a_free_slot_finds_a_free_lane_behind_many_lanes_other_replicas_ho
         await holder.close()
 
     assert cluster.runs == [("worker", "pr:org/repo#99", free.seq)]
+
+
+async def test_a_slot_that_comes_free_looks_for_work_at_once(postgres_url: str) -> None:
+    """A worker with one slot and a long poll interval: when its lane ends, the next lane waiting in the ledger
+    starts at once, not at the next poll."""
+    cluster = Cluster(delays=(0.05, 0.05))
+    ledger = await Ledger.open_shared(postgres_url, lease_seconds=5.0)
+    first = await record_delivery(ledger, "first", ordering_key="pr:org/repo#1")
+    second = await record_delivery(ledger, "second", ordering_key="pr:org/repo#2")
+    worker = Dispatcher(
+        ledger, max_workers=1, process=cluster.process_for("worker"), shared=SharedLanes(ledger, poll_seconds=30)
+    )
+    await worker.start()
+    try:
+        await _wait_all_finished(ledger, [first.delivery_id, second.delivery_id], timeout=10)
+    finally:
+        await worker.stop(grace_seconds=0)
+        await ledger.close()
+
+    assert [seq for _, _, seq in cluster.runs] == [first.seq, second.seq]
