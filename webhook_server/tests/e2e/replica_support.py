@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import psycopg
 
 from webhook_server.tests.commands.world import API_USER, AUTHOR, REPO, create_repository
 from webhook_server.tests.e2e.harness import WEBHOOK_SECRET, server_config
+from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.tests.fake_github.api import FakeGitHub
 from webhook_server.utils.signature import sign_body
 
@@ -47,6 +49,14 @@ def replica_config(fake: FakeGitHub, token: str, postgres_url: str) -> dict[str,
         github_writes_per_minute=60_000,
         auto_heal={"redeliver": False, "reconcile-interval-hours": 0},
     )
+
+
+def role_replica(fake: FakeGitHub, token: str, postgres_url: str, data_dir: Path, role: str) -> ServerProcess:
+    """A server process (not started) of the test repository on the shared ledger, in `role`, with its own
+    data dir."""
+    data_dir.mkdir()
+    write_private_key(data_dir, fake.app_private_key_pem)
+    return ServerProcess(data_dir, replica_config(fake, token, postgres_url), args=["--role", role])
 
 
 async def comment_delivery(fake: FakeGitHub, number: int, body: str, author: str) -> tuple[str, int, bytes]:

@@ -14,18 +14,11 @@ from webhook_server.tests.e2e.replica_support import (
     comment_delivery,
     delivery_row,
     post,
-    replica_config,
     repository_with_prs,
+    role_replica,
     wait_all_finished,
 )
-from webhook_server.tests.e2e.server_process import ServerProcess, write_private_key
 from webhook_server.tests.fake_github.api import FakeGitHub
-
-
-def _replica(fake: FakeGitHub, token: str, postgres_url: str, data_dir: Path, role: str) -> ServerProcess:
-    data_dir.mkdir()
-    write_private_key(data_dir, fake.app_private_key_pem)
-    return ServerProcess(data_dir, replica_config(fake, token, postgres_url), args=["--role", role])
 
 
 async def test_intake_records_and_the_worker_processes(
@@ -33,8 +26,8 @@ async def test_intake_records_and_the_worker_processes(
 ) -> None:
     fake = fake_github
     token, [number] = repository_with_prs(fake, 1)
-    intake = _replica(fake, token, postgres_url, tmp_path / "intake", "intake")
-    worker = _replica(fake, token, postgres_url, tmp_path / "worker", "worker")
+    intake = role_replica(fake, token, postgres_url, tmp_path / "intake", "intake")
+    worker = role_replica(fake, token, postgres_url, tmp_path / "worker", "worker")
     intake.start(timeout=60)
     worker.start(timeout=60)
     try:
