@@ -82,6 +82,19 @@ async def test_second_record_of_an_id_follows_the_dedup_table(
         assert (row.outcome, row.error, row.completed_at) == (None, None, None)
 
 
+async def test_a_header_id_that_looks_generated_still_follows_the_dedup_table(any_ledger: Ledger) -> None:
+    """A hostile or odd `X-GitHub-Delivery` with the prefix of generated ids is deduplicated like any other."""
+    forged = "unknown-delivery-0123"
+    first = await record_delivery(any_ledger, forged)
+    await any_ledger.mark_running(forged)
+    await any_ledger.mark_finished(forged, succeeded=False, outcome="failed", error="RuntimeError: boom")
+
+    again = await record_delivery(any_ledger, forged)
+
+    assert again.attempts == 1
+    assert again.seq > first.seq
+
+
 @pytest.mark.parametrize("header", [None, ""], ids=["header-absent", "header-empty"])
 async def test_delivery_without_id_gets_a_fresh_unknown_id_and_is_never_deduplicated(
     ledger: Ledger, header: str | None

@@ -122,9 +122,8 @@ def _marks(count: int, width: int = 1) -> str:
 
 
 def _existing_rows(connection: Database, ids: Sequence[str]) -> dict[str, Existing]:
-    known = [delivery_id for delivery_id in dict.fromkeys(ids) if not delivery_id.startswith(UNKNOWN_DELIVERY_PREFIX)]
-    existing: dict[str, Existing] = {}
-    for chunk in _chunks(known):
+    existing: dict[str, Existing] = {}  # every id is looked up: a header may carry the unknown prefix itself
+    for chunk in _chunks(list(dict.fromkeys(ids))):
         rows = connection.execute(
             f"SELECT delivery_id, status, attempts FROM deliveries WHERE delivery_id IN ({_marks(len(chunk))})",  # noqa: S608 - placeholders only
             chunk,
