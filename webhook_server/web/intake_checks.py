@@ -67,12 +67,22 @@ def check_signature(secret: str | None, body: bytes, header_value: str | None) -
 
 
 def nested_deeper_than(body: bytes, limit: int) -> bool:
-    """Whether a JSON text nests brackets deeper than `limit`, counted without recursion (strings skipped)."""
+    """Whether a JSON text nests brackets deeper than `limit`, counted without recursion (strings skipped).
+
+    A text cannot nest deeper than its number of opening brackets, so a payload with at most `limit` of them,
+    strings included (a `pull_request` payload has about 150), is answered by two C-speed counts. Only a
+    text with more openings pays for skipping its strings, about 7 µs per KiB."""
+    if _openings(body) <= limit:
+        return False
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    if brackets.count(b"[") + brackets.count(b"{") <= limit:
-        return False  # cannot nest deeper than its number of openings
+    if _openings(brackets) <= limit:
+        return False
     steps = array("b", brackets.translate(_DEPTH_STEPS))  # +1 per opening, -1 per closing
     return max(accumulate(steps)) > limit
+
+
+def _openings(text: bytes) -> int:
+    return text.count(b"[") + text.count(b"{")
 
 
 def json_document(body: bytes, content_type: str | None) -> bytes:

@@ -11,6 +11,7 @@ from webhook_server.web.intake_checks import (
     IntakeRejectedError,
     check_declared_length,
     check_signature,
+    nested_deeper_than,
     parse_client_ip,
     parse_payload,
     require_event,
@@ -208,3 +209,20 @@ def _comment(body: str, *, on_pr: bool = True, action: str = "created") -> dict[
 )
 def test_early_exit_table(event: str, payload: dict[str, Any], expected: str | None) -> None:
     assert early_exit(event, payload) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "expected"),
+    [
+        (b'{"a": [1, {"b": 2}]}', 3, False),
+        (b'{"a": [1, {"b": 2}]}', 2, True),
+        (b"[" * 5 + b"]" * 5, 5, False),
+        (b"[" * 6 + b"]" * 6, 5, True),
+        (b'{"title": "' + b"[{" * 50 + b'"}', 5, False),  # many openings, all inside a string
+        (b'{"title": "\\"[[[["' + b', "x": [[[[[[1]]]]]]}', 5, True),  # an escaped quote does not end the string
+        (b'[[], [], [], [], [], [], []]', 3, False),  # many openings, shallow
+        (b"[{" * 50, 99, True),  # unbalanced
+    ],
+)
+def test_nested_deeper_than(body: bytes, limit: int, expected: bool) -> None:
+    assert nested_deeper_than(body, limit) is expected
