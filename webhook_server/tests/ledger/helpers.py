@@ -11,9 +11,13 @@ from webhook_server.libs.pipeline.ledger import Ledger
 
 
 async def record_delivery(
-    ledger: Ledger, delivery_id: str | None, ordering_key: str = "pr:org/repo#1", event: str = "pull_request"
+    ledger: Ledger,
+    delivery_id: str | None,
+    ordering_key: str = "pr:org/repo#1",
+    event: str = "pull_request",
+    body: bytes | None = None,
 ) -> Delivery:
-    """Record one delivery that must be queued, and return it."""
+    """Record one delivery that must be queued (a small body unless given), and return it."""
     result = await ledger.record(
         header_delivery_id=delivery_id,
         event=event,
@@ -21,7 +25,8 @@ async def record_delivery(
         repository_full_name="org/repo",
         ordering_key=ordering_key,
         headers={"X-GitHub-Delivery": delivery_id or "", "User-Agent": "GitHub-Hookshot/test"},
-        body=json.dumps({"action": "opened", "repository": {"full_name": "org/repo"}, "id": delivery_id}).encode(),
+        body=body
+        or json.dumps({"action": "opened", "repository": {"full_name": "org/repo"}, "id": delivery_id}).encode(),
         received_at=datetime.now(UTC),
     )
     assert result.status is RecordStatus.QUEUED

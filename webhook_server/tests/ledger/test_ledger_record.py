@@ -279,7 +279,9 @@ async def test_a_failed_commit_fails_its_callers_and_the_next_record_works(ledge
 async def test_a_version_1_file_is_upgraded_in_place(ledger_path: Path) -> None:
     ledger_path.parent.mkdir(parents=True)
     connection = sqlite3.connect(ledger_path)
-    connection.executescript(MIGRATIONS[0].format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"))
+    first = MIGRATIONS[0]
+    assert isinstance(first, str)
+    connection.executescript(first.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"))
     connection.execute(
         "INSERT INTO deliveries (delivery_id, event, repository, ordering_key, headers, body, status, received_at)"
         " VALUES ('old', 'pull_request', 'org/repo', 'pr:org/repo#1', '{}', x'7b7d', 'queued',"

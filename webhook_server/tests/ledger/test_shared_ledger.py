@@ -234,6 +234,44 @@ async def test_replicas_starting_together_migrate_once(postgres_url: str) -> Non
     assert versions == [(SCHEMA_VERSION,)]
 
 
+def _body_compression(postgres_url: str) -> tuple[str | None, list[str | None]]:
+    """The `deliveries.body` column's compression method, and the method each stored body used."""
+    with psycopg.connect(postgres_url) as connection:
+        column = connection.execute(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'body'"
+        ).fetchone()
+        rows = connection.execute("SELECT pg_column_compression(body) FROM deliveries ORDER BY seq").fetchall()
+    assert column is not None
+    return column[0], [row[0] for row in rows]
+
+
+PR_SIZED_BODY = b'{"action": "edited", "pull_request": {"body": "' + b"lorem ipsum " * 2000 + b'"}}'
+
+
+async def test_delivery_bodies_are_stored_with_lz4(open_replica: OpenReplica, postgres_url: str) -> None:
+    ledger = await open_replica()
+    await record_delivery(ledger, "big", body=PR_SIZED_BODY)
+
+    assert _body_compression(postgres_url) == ("l", ["lz4"])
+
+
+async def test_a_version_2_ledger_is_upgraded_to_lz4_bodies(postgres_url: str) -> None:
+    ledger = await Ledger.open_shared(postgres_url)
+    await ledger.close()
+    with psycopg.connect(postgres_url) as connection:  # as version 2 left it: pglz, the server's default
+        connection.execute("ALTER TABLE deliveries ALTER COLUMN body SET COMPRESSION pglz")
+        connection.execute("UPDATE ledger_schema SET version = 2")
+    ledger = await Ledger.open_shared(postgres_url)
+    try:
+        await record_delivery(ledger, "after-upgrade", body=PR_SIZED_BODY)
+    finally:
+        await ledger.close()
+
+    assert _body_compression(postgres_url) == ("l", ["lz4"])
+    with psycopg.connect(postgres_url) as connection:
+        assert connection.execute("SELECT version FROM ledger_schema").fetchall() == [(SCHEMA_VERSION,)]
+
+
 async def test_a_newer_schema_is_refused(postgres_url: str) -> None:
     ledger = await Ledger.open_shared(postgres_url)
     await ledger.close()

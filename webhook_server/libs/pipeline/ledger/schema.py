@@ -8,6 +8,7 @@ advisory lock. Each numbered migration means the same on both backends.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +112,27 @@ _TYPES = {
     Dialect.SQLITE: {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
     Dialect.POSTGRESQL: {"serial": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
 }
-MIGRATIONS = (_V1_TABLES, _V2_CLUSTER)  # migration N is MIGRATIONS[N - 1]
+
+
+def _v3_compress_bodies(database: Database) -> None:
+    """Version 3: delivery bodies are compressed with the cheapest method the backend offers.
+
+    PostgreSQL compresses a body of more than 2 KB on insert; its default method, pglz, cost about 230 µs of
+    database CPU per 22 KB `pull_request` body, lz4 about 75 µs and a smaller table. lz4 is used where the
+    server was built with it (PostgreSQL 14 and later list it in `default_toast_compression`); rows written
+    before keep their method. SQLite does not compress: nothing to change.
+    """
+    if database.dialect is Dialect.POSTGRESQL and _offers_lz4(database):
+        database.execute("ALTER TABLE deliveries ALTER COLUMN body SET COMPRESSION lz4")
+
+
+def _offers_lz4(database: Database) -> bool:
+    row = database.execute("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'").fetchone()
+    return row is not None and "lz4" in (row["enumvals"] or [])
+
+
+Migration = str | Callable[[Database], None]  # SQL statements formatted with `_TYPES`, or a step in code
+MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_CLUSTER, _v3_compress_bodies)  # N is MIGRATIONS[N - 1]
 SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x1ED6E5  # the advisory lock replicas take while one of them migrates
 
@@ -170,11 +191,18 @@ def migrate(database: Database) -> None:
         version = _schema_version(database)
         if version > SCHEMA_VERSION:
             raise LedgerSchemaError(f"ledger schema version {version} is newer than supported {SCHEMA_VERSION}")
-        for script in MIGRATIONS[version:]:
-            for statement in script.format(**_TYPES[database.dialect]).split(";"):
-                if statement.strip():
-                    database.execute(statement)
+        for migration in MIGRATIONS[version:]:
+            _apply(database, migration)
         _set_schema_version(database, SCHEMA_VERSION)
+
+
+def _apply(database: Database, migration: Migration) -> None:
+    if callable(migration):
+        migration(database)
+        return
+    for statement in migration.format(**_TYPES[database.dialect]).split(";"):
+        if statement.strip():
+            database.execute(statement)
 
 
 def _schema_version(database: Database) -> int:
