@@ -220,7 +220,7 @@ def test_early_exit_table(event: str, payload: dict[str, Any], expected: str | N
         (b"[" * 6 + b"]" * 6, 5, True),
         (b'{"title": "' + b"[{" * 50 + b'"}', 5, False),  # many openings, all inside a string
         (b'{"title": "\\"[[[["' + b', "x": [[[[[[1]]]]]]}', 5, True),  # an escaped quote does not end the string
-        (b'[[], [], [], [], [], [], []]', 3, False),  # many openings, shallow
+        (b"[[], [], [], [], [], [], []]", 3, False),  # many openings, shallow
         (b"[{" * 50, 99, True),  # unbalanced
     ],
 )
