@@ -45,6 +45,10 @@ class Database(Protocol):
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result: ...
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> list[Any]:
+        """Run one statement per parameter row; the rows the statements returned, in order."""
+        ...
+
     def close(self) -> None: ...
 
     @property
@@ -67,6 +71,12 @@ class SqliteDatabase:
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         return self.connection.execute(sql, tuple(parameters))
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> list[Any]:
+        returned: list[Any] = []
+        for parameters in rows:  # in-process: a statement costs no round trip, and sqlite3 caches it
+            returned += self.connection.execute(sql, tuple(parameters)).fetchall()
+        return returned
 
     def close(self) -> None:
         self.connection.close()
@@ -101,6 +111,17 @@ class PostgresDatabase:
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         return self.connection.execute(to_postgres_placeholders(sql), tuple(parameters))
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[object]]) -> list[Any]:
+        """Pipelined: one round trip for all rows, and one short statement that psycopg converts once and
+        the server prepares (a multi-row VALUES of 200 rows cost twice the client CPU and commit time)."""
+        returned: list[Any] = []
+        with self.connection.cursor() as cursor:
+            cursor.executemany(to_postgres_placeholders(sql), rows, returning=True)
+            while True:
+                returned += cursor.fetchall()
+                if not cursor.nextset():
+                    return returned
 
     def close(self) -> None:
         self.connection.close()
