@@ -7,6 +7,11 @@ same PostgreSQL ledger process them against the fake (`--latency` seconds per AP
 burst (new deliveries) against a single `--role all` process (PostgreSQL ledger too by default, or the
 default SQLite file with `--all-ledger sqlite`), which acknowledges and processes on one event loop.
 
+Emulations of a deployment where intake does not share its CPU with processing: `--intakes N` posts
+round-robin to N intake processes (replicas behind a load balancer); `--pin` keeps the intake on CPU 0 and
+the workers and the fake on CPU 1; `--nice-workers` and `--nice-fake` lower the CPU priority of the workers
+and of this process (the fake GitHub, whose CPU is GitHub's in a real deployment).
+
 Printed per setup (`name value unit`): ack p50/p90/p99/max, the burst's length, how many deliveries were
 finished by the end of the burst, and the CPU seconds of each process during the burst.
 
@@ -37,6 +42,7 @@ from .scale_out import (
     pin,
     prepare_repository,
     process_pids,
+    renice,
     start_cluster,
     wait_until_quiet,
 )
@@ -65,24 +71,36 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
     run_root.mkdir()
     workers = args.workers if intake_role == "intake" else 0
     setup.fake.clear_faults()
+    intakes = args.intakes if intake_role == "intake" else 1
     cluster = start_cluster(
-        run_root, setup.fake, setup.token, workers=workers, intake_role=intake_role, root_keys=root_keys
+        run_root,
+        setup.fake,
+        setup.token,
+        workers=workers,
+        intake_role=intake_role,
+        root_keys=root_keys,
+        intakes=intakes,
     )
     try:
         settled = wait_until_quiet(setup.fake, cluster)
         if args.pin:
             pin_apart(cluster)
+        if args.nice_workers:
+            for worker in cluster.workers:
+                renice(_pid_of(worker), args.nice_workers)
+        if args.nice_fake:
+            renice(os.getpid(), args.nice_fake, children=False)
         setup.fake.inject_latency(args.latency)
-        poster.post(cluster.intake.port, warm_up, min(args.concurrency, len(warm_up)))
+        poster.post(cluster.intake_ports, warm_up, min(args.concurrency, len(warm_up)))
         with cpu_meter(process_pids(cluster, None if sqlite else setup.postgres.pid)) as cpu:
-            measured = poster.post(cluster.intake.port, burst, args.concurrency)
+            measured = poster.post(cluster.intake_ports, burst, args.concurrency)
         progress = None if sqlite else ledger_progress(url)
     finally:
         cluster.stop()
         setup.fake.clear_faults()
     ledger = "sqlite" if sqlite else "postgresql"
     latencies, elapsed = measured.latencies, measured.elapsed
-    print(f"{name}: 1 --role {intake_role} process + {workers} --role worker", end=" ")
+    print(f"{name}: {intakes} --role {intake_role} process(es) + {workers} --role worker", end=" ")
     print(f"({ledger} ledger, max-workers {args.max_workers})")
     print(f"  startup_settled {settled:.1f} s")
     print(f"  {name}_ack_p50 {statistics.median(latencies):.2f} ms")
@@ -116,11 +134,14 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--pull-requests", type=int, default=200, help="PRs the deliveries edit, round after round")
+    parser.add_argument("--intakes", type=int, default=1, help="intake-only processes, posted to round-robin")
     parser.add_argument("--workers", type=int, default=2, help="worker replicas beside the intake process")
     parser.add_argument("--max-workers", type=int, default=10, help="max-workers of each processing replica")
     parser.add_argument("--latency", type=float, default=0.05, help="fake GitHub latency per API call (s)")
     parser.add_argument("--all-ledger", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--pin", action="store_true", help="intake on CPU 0, workers and the fake on CPU 1")
+    parser.add_argument("--nice-workers", type=int, default=0, help="niceness of the worker processes")
+    parser.add_argument("--nice-fake", type=int, default=0, help="niceness of this process (the fake GitHub)")
     parser.add_argument("--skip-all", action="store_true", help="measure the intake-only setup alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, PostgresServer() as postgres:

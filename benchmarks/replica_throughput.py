@@ -64,7 +64,7 @@ def run_once(args: argparse.Namespace, setup: Setup, workers: int) -> float:
         with cpu_meter(process_pids(cluster, postgres.pid)) as cpu:
             first_post = datetime.now(UTC)
             started = time.perf_counter()
-            post_all(cluster.intake.port, requests, POST_CONCURRENCY)
+            post_all(cluster.intake_ports, requests, POST_CONCURRENCY)
             posted = time.perf_counter() - started
             progress = wait_all_finished(url, len(requests))
         traffic = fake_traffic(fake, first_post.timestamp())

@@ -103,17 +103,19 @@ async def _connection(port: int, requests: Sequence[bytes], latencies: list[floa
     await writer.wait_closed()
 
 
-async def _post_all(port: int, requests: Sequence[bytes], concurrency: int) -> list[float]:
+async def _post_all(ports: Sequence[int], requests: Sequence[bytes], concurrency: int) -> list[float]:
     latencies: list[float] = []
     shares = [requests[worker::concurrency] for worker in range(concurrency)]
-    await asyncio.gather(*(_connection(port, share, latencies) for share in shares if share))
+    connections = (_connection(ports[index % len(ports)], share, latencies) for index, share in enumerate(shares))
+    await asyncio.gather(*connections)
     return latencies
 
 
-def post_all(port: int, requests: Sequence[bytes], concurrency: int) -> list[float]:
-    """POST every request over `concurrency` keep-alive connections (a raw client: httpx's pool would be the
-    bottleneck); returns each acknowledgement latency in ms. Any answer but 200 raises."""
-    return asyncio.run(_post_all(port, requests, concurrency))
+def post_all(ports: Sequence[int], requests: Sequence[bytes], concurrency: int) -> list[float]:
+    """POST every request over `concurrency` keep-alive connections, spread round-robin over `ports` (a raw
+    client: httpx's pool would be the bottleneck); returns each acknowledgement latency in ms. Any answer but
+    200 raises."""
+    return asyncio.run(_post_all(ports, requests, concurrency))
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,10 @@ class Burst:
     poster_cpu: float
 
 
-def timed_post_all(port: int, requests: Sequence[bytes], concurrency: int) -> Burst:
+def timed_post_all(ports: Sequence[int], requests: Sequence[bytes], concurrency: int) -> Burst:
     """`post_all`, timed."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    latencies = post_all(port, requests, concurrency)
+    latencies = post_all(ports, requests, concurrency)
     return Burst(latencies, time.perf_counter() - started, time.process_time() - cpu_started)
 
 
@@ -141,9 +143,9 @@ class Poster:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._pool.submit(int).result()  # started now: it does not inherit a CPU pinning made later
 
-    def post(self, port: int, requests: Sequence[bytes], concurrency: int) -> Burst:
+    def post(self, ports: Sequence[int], requests: Sequence[bytes], concurrency: int) -> Burst:
         """Acknowledgement latencies, the burst's length and the poster's CPU, measured in the posting process."""
-        return self._pool.submit(timed_post_all, port, list(requests), concurrency).result()
+        return self._pool.submit(timed_post_all, list(ports), list(requests), concurrency).result()
 
     def close(self) -> None:
         self._pool.shutdown()
@@ -169,15 +171,24 @@ class Setup:
 @dataclass
 class Cluster:
     """Server processes sharing one ledger: `intake` receives the POSTs (it may be a `--role all` process),
-    `workers` only process."""
+    with `more_intakes` beside it behind round-robin posting; `workers` only process."""
 
     intake: ServerProcess
     intake_role: str
     workers: list[ServerProcess] = field(default_factory=list)
+    more_intakes: list[ServerProcess] = field(default_factory=list)
+
+    @property
+    def intakes(self) -> list[ServerProcess]:
+        return [self.intake, *self.more_intakes]
+
+    @property
+    def intake_ports(self) -> list[int]:
+        return [server.port for server in self.intakes]
 
     @property
     def processes(self) -> list[ServerProcess]:
-        return [self.intake, *self.workers]
+        return [*self.intakes, *self.workers]
 
     def stop(self) -> None:
         """SIGTERM to all, then wait for each (a graceful stop: running lane phases end, queued work stays)."""
@@ -200,11 +211,22 @@ def _server(
 
 
 def start_cluster(
-    root: Path, fake: FakeGitHub, token: str, *, workers: int, intake_role: str, root_keys: dict[str, Any]
+    root: Path,
+    fake: FakeGitHub,
+    token: str,
+    *,
+    workers: int,
+    intake_role: str,
+    root_keys: dict[str, Any],
+    intakes: int = 1,
 ) -> Cluster:
-    """Start the intake process (`intake_role`: `intake` or `all`) and `workers` `--role worker` processes,
-    each with its own data dir under `root` and the same `root_keys` (`ledger-url`, `max-workers`...)."""
+    """Start `intakes` intake processes (`intake_role`: `intake` or `all`) and `workers` `--role worker`
+    processes, each with its own data dir under `root` and the same `root_keys` (`ledger-url`, `max-workers`...)."""
     cluster = Cluster(_server(root, "intake", fake, token, root_keys=root_keys, role=intake_role), intake_role)
+    cluster.more_intakes = [
+        _server(root, f"intake-{index}", fake, token, root_keys=root_keys, role=intake_role)
+        for index in range(2, intakes + 1)
+    ]
     cluster.workers = [
         _server(root, f"worker-{index}", fake, token, root_keys=root_keys, role="worker")
         for index in range(1, workers + 1)
@@ -394,6 +416,7 @@ def cpu_meter(pids: dict[str, int]) -> Iterator[dict[str, float]]:
 def process_pids(cluster: Cluster, postgres_pid: int | None) -> dict[str, int]:
     """The pids to meter: each server process, PostgreSQL (postmaster and its backends), this process."""
     pids = {"intake": _pid(cluster.intake)}
+    pids.update({f"intake-{index}": _pid(server) for index, server in enumerate(cluster.more_intakes, start=2)})
     pids.update({f"worker-{index}": _pid(worker) for index, worker in enumerate(cluster.workers, start=1)})
     if postgres_pid is not None:
         pids["postgres"] = postgres_pid
@@ -413,6 +436,15 @@ def pin(pid: int, cpus: set[int], *, children: bool = True) -> None:
         for thread in member.threads():
             with contextlib.suppress(ProcessLookupError):
                 os.sched_setaffinity(thread.id, cpus)
+
+
+def renice(pid: int, niceness: int, *, children: bool = True) -> None:
+    """Lower the CPU priority of every thread of a process (and of its children) to `niceness`."""
+    process = psutil.Process(pid)
+    for member in (process, *(process.children(recursive=True) if children else ())):
+        for thread in member.threads():
+            with contextlib.suppress(ProcessLookupError):
+                os.setpriority(os.PRIO_PROCESS, thread.id, niceness)
 
 
 def load_average() -> str:

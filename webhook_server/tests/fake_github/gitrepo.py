@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 
 ZERO_SHA = "0" * 40
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+BRANCH_REF_RE = re.compile(r"^refs/heads/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 T = TypeVar("T")
 FIELD_SEP = "\x1f"
 RECORD_SEP = "\x1e"
@@ -126,11 +127,32 @@ class GitRepo:
         return self.run(*args).stdout.decode()
 
     def rev(self, ref: str) -> str | None:
-        """The commit SHA a ref or SHA names, or None."""
+        """The commit SHA a ref or SHA names, or None. A branch is read from the ref files (see `_branch_tip`)."""
+        if BRANCH_REF_RE.match(ref) and ".." not in ref and not ref.endswith(".lock"):
+            tip = self._branch_tip(ref)
+            if tip is not None:
+                return tip
         result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         if result.returncode != 0:
             return None
         return result.stdout.decode().strip()
+
+    def _branch_tip(self, ref: str) -> str | None:
+        """A branch's SHA read as git stores it (a loose ref file, else `packed-refs`), without a subprocess:
+        serializing one PR asked git for its base tip, and a `git rev-parse` costs milliseconds of CPU."""
+        try:
+            loose = (self.path / ref).read_text().strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return self._packed_ref(ref)
+        return loose if SHA_RE.match(loose) else None  # a symbolic ref: git resolves it
+
+    def _packed_ref(self, ref: str) -> str | None:
+        try:
+            lines = (self.path / "packed-refs").read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        suffix = f" {ref}"
+        return next((line[:40] for line in lines if line.endswith(suffix) and SHA_RE.match(line[:40])), None)
 
     def refs(self, prefix: str = "refs/") -> dict[str, str]:
         out = self.text("for-each-ref", "--format=%(refname) %(objectname)", prefix)
