@@ -69,6 +69,21 @@ async def test_one_replica_at_a_time_holds_a_lane(open_replica: OpenReplica) -> 
     assert [item.delivery_id for item in taken_after_release or []] == [delivery.delivery_id]
 
 
+async def test_a_lane_holder_reads_what_another_intake_recorded_since_in_seq_order(
+    open_replica: OpenReplica,
+) -> None:
+    holder, intake = await open_replica(), await open_replica()
+    first = await record_delivery(holder, "d-0", ordering_key=LANE)
+    taken = await holder.take_lane(LANE)
+    later = [await record_delivery(intake, f"d-{index}", ordering_key=LANE) for index in range(1, 251)]
+    await record_delivery(intake, "elsewhere", ordering_key="pr:org/repo#2")
+
+    new = await holder.lane_deliveries(LANE, known={first.delivery_id})
+
+    assert [item.delivery_id for item in taken or []] == ["d-0"]
+    assert new == later  # more than one statement's worth of ids, whole rows, in seq order
+
+
 async def test_a_delivery_is_claimed_once(open_replica: OpenReplica) -> None:
     first, second = await open_replica(), await open_replica()
     await record_delivery(first, "d-1", ordering_key=LANE)

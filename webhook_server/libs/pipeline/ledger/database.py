@@ -11,13 +11,15 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
 
 Row = Mapping[str, Any]
 POSTGRES_URL = re.compile(r"^postgres(ql)?://")
+IDS_PER_STATEMENT = 200  # far below SQLite's 32,766 parameters and PostgreSQL's 65,535
+_T = TypeVar("_T")
 
 
 class Dialect(enum.StrEnum):
@@ -151,3 +153,14 @@ def transaction(database: Database) -> Iterator[Database]:
 def for_update(database: Database) -> str:
     """The row-locking suffix of a claiming SELECT: PostgreSQL skips rows another replica is claiming."""
     return " FOR UPDATE SKIP LOCKED" if database.dialect is Dialect.POSTGRESQL else ""
+
+
+def in_chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """`items` in slices of at most `IDS_PER_STATEMENT`, one statement's `IN (…)` list each."""
+    for start in range(0, len(items), IDS_PER_STATEMENT):
+        yield items[start : start + IDS_PER_STATEMENT]
+
+
+def placeholders(count: int) -> str:
+    """`?, ?, …` for an `IN (…)` list of `count` values."""
+    return ", ".join(["?"] * count)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, DeliveryStatusRow
-from webhook_server.libs.pipeline.ledger.database import Database, Row, transaction
+from webhook_server.libs.pipeline.ledger.database import Database, Row, in_chunks, placeholders, transaction
 from webhook_server.libs.pipeline.ledger.schema import Claim, from_text, requeue_unfinished, to_text, utc_now_text
 
 
@@ -152,8 +152,13 @@ def queued_in_lane(connection: Database, key: str, known: Collection[str]) -> li
         (key, DeliveryState.QUEUED.value),
     ).fetchall()
     new = [row["delivery_id"] for row in rows if row["delivery_id"] not in known]
-    found = [stored(connection, delivery_id) for delivery_id in new]
-    return [delivery for delivery in found if delivery is not None]
+    found: list[Row] = []
+    for chunk in in_chunks(new):  # one read for the new ones, not one each
+        found += connection.execute(
+            f"SELECT * FROM deliveries WHERE delivery_id IN ({placeholders(len(chunk))})",  # noqa: S608 - placeholders only
+            chunk,
+        ).fetchall()
+    return [_delivery_from_row(row, row["attempts"]) for row in sorted(found, key=lambda row: row["seq"])]
 
 
 def renew_leases(connection: Database, claim: Claim) -> int:

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from webhook_server.libs.pipeline.delivery import Delivery, DeliveryState, RecordResult, RecordStatus
-from webhook_server.libs.pipeline.ledger.database import Database, Dialect, transaction
+from webhook_server.libs.pipeline.ledger.database import Database, Dialect, in_chunks, placeholders, transaction
 from webhook_server.libs.pipeline.ledger.schema import to_text
 
 UNKNOWN_DELIVERY_PREFIX = "unknown-delivery-"
-_T = TypeVar("_T")
-IDS_PER_STATEMENT = 200  # far below SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 
 @dataclass(frozen=True)
@@ -111,20 +108,11 @@ def _record(connection: Database, batch: Sequence[IncomingDelivery]) -> list[Rec
 _DUPLICATE = RecordResult(status=RecordStatus.DUPLICATE, delivery=None)
 
 
-def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), IDS_PER_STATEMENT):
-        yield items[start : start + IDS_PER_STATEMENT]
-
-
-def _marks(count: int) -> str:
-    return ", ".join(["?"] * count)
-
-
 def _existing_rows(connection: Database, ids: Sequence[str]) -> dict[str, Existing]:
     existing: dict[str, Existing] = {}  # every id is looked up: a header may carry the unknown prefix itself
-    for chunk in _chunks(list(dict.fromkeys(ids))):
+    for chunk in in_chunks(list(dict.fromkeys(ids))):
         rows = connection.execute(
-            f"SELECT delivery_id, status, attempts FROM deliveries WHERE delivery_id IN ({_marks(len(chunk))})",  # noqa: S608 - placeholders only
+            f"SELECT delivery_id, status, attempts FROM deliveries WHERE delivery_id IN ({placeholders(len(chunk))})",  # noqa: S608 - placeholders only
             chunk,
         ).fetchall()
         existing.update({row["delivery_id"]: Existing(row["status"], row["attempts"]) for row in rows})
@@ -132,9 +120,9 @@ def _existing_rows(connection: Database, ids: Sequence[str]) -> dict[str, Existi
 
 
 def _delete_failed(connection: Database, ids: Sequence[str]) -> None:
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         connection.execute(
-            f"DELETE FROM deliveries WHERE status = ? AND delivery_id IN ({_marks(len(chunk))})",  # noqa: S608 - placeholders only
+            f"DELETE FROM deliveries WHERE status = ? AND delivery_id IN ({placeholders(len(chunk))})",  # noqa: S608 - placeholders only
             (DeliveryState.FAILED.value, *chunk),
         )
 
