@@ -2,9 +2,14 @@
 /verified → merged against the fake GitHub, every follow-up delivery the server's own writes cause included.
 
 Each step's calls (the action's delivery plus its follow-ups) are pinned: a change that adds a call fails
-here, so the budget cannot grow silently. Where the count depends on timing (whether the `labeled` echo of
-a label the server just added is already queued when the command's merge evaluation is requested), the
-budget is the larger of the two outcomes. Lower a budget when a change saves calls.
+here, so the budget cannot grow silently. Where the count depends on timing, the budget is the larger of
+the two outcomes:
+- whether the `labeled` echo of a label the server just added is already queued when the command's merge
+  evaluation is requested;
+- opened and synchronize: two `check_run.completed` deliveries share one merge evaluation, which re-reads
+  the PR (one GET more) when the other delivery's lane turn ran between the PR read and the evaluation
+  (seen once under a loaded CI run: synchronize 15).
+Lower a budget when a change saves calls.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ REPO = "budget-org/service"
 BOT = "budget-bot"
 
 # Issue 21's targets: opened <= 25, synchronize <= 15, /lgtm, review and /verified <= 10 each, merged <= 5.
-STEP_BUDGETS = {"opened": 24, "synchronize": 14, "lgtm": 8, "review": 6, "verified": 10, "merged": 4}
+STEP_BUDGETS = {"opened": 25, "synchronize": 15, "lgtm": 8, "review": 6, "verified": 10, "merged": 4}
 
 
 def _report(results: list[StepResult]) -> str:
