@@ -161,11 +161,15 @@ async def is_clean_rebase(mirror: GitMirror, base_revision: str, before_sha: str
 
     Both SHAs must already be in the mirror. Any git error means "not clean".
     """
+    before, after = await asyncio.gather(  # neither raises: no git command is left running behind a failure
+        _diff_hash_or_none(mirror, base_revision, before_sha), _diff_hash_or_none(mirror, base_revision, after_sha)
+    )
+    return before is not None and before == after
+
+
+async def _diff_hash_or_none(mirror: GitMirror, base_revision: str, sha: str) -> str | None:
     try:
-        before, after = await asyncio.gather(
-            pr_diff_hash(mirror, base_revision, before_sha), pr_diff_hash(mirror, base_revision, after_sha)
-        )
+        return await pr_diff_hash(mirror, base_revision, sha)
     except GitError as error:
         LOGGER.info("Clean-rebase detection failed, treating the push as a new change: %s", error)
-        return False
-    return before == after
+        return None
