@@ -429,22 +429,25 @@ def _pid(server: ServerProcess) -> int:
     return server.process.pid
 
 
-def pin(pid: int, cpus: set[int], *, children: bool = True) -> None:
-    """Run every thread of a process (and of its children) on `cpus` only (threads made later inherit it)."""
+def _threads(pid: int, *, children: bool) -> Iterator[int]:
+    """The thread ids of a process and, with `children`, of its descendants."""
     process = psutil.Process(pid)
     for member in (process, *(process.children(recursive=True) if children else ())):
-        for thread in member.threads():
-            with contextlib.suppress(ProcessLookupError):
-                os.sched_setaffinity(thread.id, cpus)
+        yield from (thread.id for thread in member.threads())
+
+
+def pin(pid: int, cpus: set[int], *, children: bool = True) -> None:
+    """Run every thread of a process (and of its children) on `cpus` only (threads made later inherit it)."""
+    for thread in _threads(pid, children=children):
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(thread, cpus)
 
 
 def renice(pid: int, niceness: int, *, children: bool = True) -> None:
     """Lower the CPU priority of every thread of a process (and of its children) to `niceness`."""
-    process = psutil.Process(pid)
-    for member in (process, *(process.children(recursive=True) if children else ())):
-        for thread in member.threads():
-            with contextlib.suppress(ProcessLookupError):
-                os.setpriority(os.PRIO_PROCESS, thread.id, niceness)
+    for thread in _threads(pid, children=children):
+        with contextlib.suppress(ProcessLookupError):
+            os.setpriority(os.PRIO_PROCESS, thread, niceness)
 
 
 def load_average() -> str:

@@ -168,7 +168,8 @@ class _JsonlFiles:
 
     def __init__(self) -> None:
         self._handles: dict[Path, BinaryIO] = {}
-        self._unsynced: dict[Path, int] = {}  # durable lines written since the file's last fsync
+        self._unsynced: set[Path] = set()  # files with durable lines written since their last fsync
+        self._unsynced_lines = 0
 
     def append(self, path: Path, record: dict[str, Any], *, durable: bool) -> tuple[int, int]:
         """Write one line; returns the byte offset where it starts and its length without the newline."""
@@ -186,21 +187,24 @@ class _JsonlFiles:
             self._close(path)
             raise
         if durable:
-            self._unsynced[path] = self._unsynced.get(path, 0) + 1
+            self._unsynced.add(path)
+            self._unsynced_lines += 1
         return offset, len(data) - 1
 
     @property
     def sync_due(self) -> bool:
-        return sum(self._unsynced.values()) >= self.SYNC_EVERY
+        return self._unsynced_lines >= self.SYNC_EVERY
 
     def sync(self) -> None:
         """``fsync`` every file with durable lines written since its last sync; a failure is reported."""
         for path in list(self._unsynced):
             self._sync(path)
+        self._unsynced_lines = 0
 
     def _sync(self, path: Path) -> None:
-        if self._unsynced.pop(path, None) is None:
+        if path not in self._unsynced:
             return
+        self._unsynced.discard(path)
         try:
             os.fsync(self._handles[path].fileno())
         except OSError as exc:
