@@ -21,7 +21,14 @@ from webhook_server.libs.config import (
     data_dir_from_env,
     load_config,
 )
-from webhook_server.libs.runtime.roles import ROLE_ENV_VAR, Role, RoleError, check_role, parse_role
+from webhook_server.libs.runtime.roles import (
+    ROLE_ENV_VAR,
+    Role,
+    RoleError,
+    check_role,
+    parse_role,
+    yield_cpu_to_intake,
+)
 from webhook_server.utils.access_log import offload_access_log
 
 EXIT_CONFIG_ERROR = 2
@@ -123,6 +130,7 @@ def main() -> None:
     except RoleError as error:
         sys.stderr.write(f"{error}\n")
         raise SystemExit(EXIT_CONFIG_ERROR) from None
+    yield_cpu_to_intake(role, config.worker_niceness)
     if dev_mode_enabled():
         uvicorn.run(
             "entrypoint:app_factory",

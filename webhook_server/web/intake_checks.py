@@ -1,14 +1,15 @@
 """Synchronous validation of one webhook POST, in the order the spec fixes. Pure, no I/O."""
 
 import ipaddress
-import json
 import re
 from array import array
 from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qs
 
+from webhook_server.utils.json_body import InvalidJsonError, decode_json
 from webhook_server.utils.signature import signature_matches
+from webhook_server.web.intake_fields import fields_of
 
 MAX_BODY_BYTES = 26_214_400  # 25 MiB
 MAX_JSON_DEPTH = 200  # GitHub payloads nest about 10 levels; far below Python's recursion limit
@@ -102,13 +103,17 @@ def json_document(body: bytes, content_type: str | None) -> bytes:
 
 
 def parse_payload(body: bytes) -> dict[str, Any]:
-    """Decode the body as a JSON object that names its repository. Nesting deeper than MAX_JSON_DEPTH is
-    refused before parsing, so no payload can exhaust the recursion limit here or later."""
+    """Check that the body is a JSON object that names its repository; return the fields intake reads
+    (`intake_fields.py`: repository, action and what the ordering key needs), not the whole payload.
+    Nesting deeper than MAX_JSON_DEPTH is refused before parsing, so no payload can exhaust the recursion
+    limit here or later."""
     if nested_deeper_than(body, MAX_JSON_DEPTH):
         raise IntakeRejectedError(400, "Invalid JSON payload")
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        payload = fields_of(body)
+        if payload is None:  # JSON of another shape: the whole value decides
+            payload = decode_json(body)
+    except InvalidJsonError:
         raise IntakeRejectedError(400, "Invalid JSON payload") from None
     if not isinstance(payload, dict):
         raise IntakeRejectedError(400, "Invalid JSON payload")

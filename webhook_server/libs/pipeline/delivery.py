@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from webhook_server.utils.json_body import decode_json
+
 
 class DeliveryState(enum.StrEnum):
     """Lifecycle of a delivery row: queued → running → succeeded | failed."""
@@ -38,7 +40,7 @@ class Delivery:
     @cached_property
     def payload(self) -> dict[str, Any]:
         """The JSON object of the body (intake guarantees it is an object)."""
-        parsed: dict[str, Any] = json.loads(self.body)
+        parsed: dict[str, Any] = decode_json(self.body)
         return parsed
 
 

@@ -13,6 +13,7 @@ from webhook_server.libs.pipeline.delivery import Delivery
 from webhook_server.libs.pipeline.dispatcher import LanePhaseResult
 from webhook_server.libs.pipeline.services import ServerServices
 from webhook_server.utils.context import DeliveryContext, bind_context
+from webhook_server.utils.json_body import InvalidJsonError
 from webhook_server.utils.logging_setup import LoggingRuntime
 from webhook_server.utils.masking import mask_text
 from webhook_server.utils.metrics import DELIVERIES_TOTAL, DELIVERY_DURATION_SECONDS, DELIVERY_PROCESSING_SECONDS
@@ -60,7 +61,10 @@ class DeliveryRunner:
         return None if ctx is None else ctx.summary_record()
 
     async def __call__(self, delivery: Delivery) -> LanePhaseResult:
-        ctx = new_context(delivery)
+        try:
+            ctx = new_context(delivery)
+        except InvalidJsonError as error:
+            return self._fail_unreadable(delivery, error)
         self._live[ctx.hook_id] = ctx
         webhook = GithubWebhook(delivery, self._config(), self._services, ctx)
         with bind_context(ctx):
@@ -74,6 +78,21 @@ class DeliveryRunner:
                 return self._finalise(ctx, ctx.status if outcome in ("success", "partial") else outcome, delivery)
 
         return LanePhaseResult(outcome=outcome, followup=followup)
+
+    def _fail_unreadable(self, delivery: Delivery, error: InvalidJsonError) -> LanePhaseResult:
+        """A body intake let through that the parser cannot read whole (`web/intake_fields.py`: a number
+        out of range) fails, with the parser's message, described from the ledger's columns."""
+        ctx = DeliveryContext(
+            hook_id=delivery.delivery_id,
+            event_type=delivery.event,
+            repository=delivery.repository_full_name.rpartition("/")[2],
+            repository_full_name=delivery.repository_full_name,
+            action=delivery.action,
+        )
+        with bind_context(ctx):
+            LOGGER.error("Delivery body is not readable JSON: %s", error)
+            ctx.record_failure(error)
+            return self._finalise(ctx, "failed", delivery)
 
     async def _run_followups(self, webhook: GithubWebhook) -> None:
         """Every followup runs; one failing does not stop the others (its error fails the delivery)."""

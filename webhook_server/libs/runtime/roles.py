@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 
 ROLE_ENV_VAR = "WEBHOOK_SERVER_ROLE"
 
@@ -43,3 +44,15 @@ def check_role(role: Role, ledger_url: str | None) -> None:
             f"--role {role.value} needs ledger-url in config.yaml: a replica that only "
             f"{'records' if role is Role.INTAKE else 'processes'} deliveries must share a PostgreSQL ledger"
         )
+
+
+def yield_cpu_to_intake(role: Role, niceness: int) -> None:
+    """A worker-only process lowers its CPU priority to `niceness` (never raises it: that needs privileges).
+
+    Call it before any thread starts: on Linux a thread's priority is its own, and threads and child
+    processes inherit their creator's, so this one call covers the ledger thread, executors and every
+    git, tox or build command the worker runs.
+    """
+    if role is Role.WORKER and niceness > 0:
+        current = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, max(current, niceness))

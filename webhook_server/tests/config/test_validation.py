@@ -132,6 +132,8 @@ INVALID_CONFIGS = [
         "config.yaml: ledger-url: (value not shown) does not match '^postgres(ql)?://'",
     ),
     (minimal_config(ledger_lease_seconds=2), "config.yaml: ledger-lease-seconds: 2 is less than the minimum of 3"),
+    (minimal_config(worker_niceness=20), "config.yaml: worker-niceness: 20 is greater than the maximum of 19"),
+    (minimal_config(worker_niceness=-5), "config.yaml: worker-niceness: -5 is less than the minimum of 0"),
     (minimal_config(github_app_id=True), "config.yaml: github-app-id: True is not of type 'integer'"),
     (
         minimal_config(branch_protection={"strict": "yes"}),
@@ -177,6 +179,8 @@ INVALID_IDS = [
     "check-timeout-below-minimum",
     "ledger-url-not-postgresql",
     "ledger-lease-below-minimum",
+    "worker-niceness-above-maximum",
+    "worker-niceness-negative",
     "boolean-is-not-integer",
     "branch-protection-field-type",
     "duplicate-repository-name",

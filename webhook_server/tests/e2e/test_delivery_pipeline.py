@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from webhook_server.libs.github import api_call
@@ -241,3 +242,27 @@ async def test_pacer_spaces_content_creating_requests(
     assert len(writes) == 6
     assert writes[2] - writes[0] < 0.05
     assert writes[5] - writes[2] >= 0.25
+
+
+async def test_a_body_the_worker_cannot_read_fails_with_the_parsers_message(
+    fake_github: FakeGitHub, github_servers: GithubBackedServers
+) -> None:
+    """Intake decodes only the fields it reads (`web/intake_fields.py`), so a number out of range in a skipped
+    field passes it; the worker then fails that delivery, with a summary and the parser's message."""
+    tokens = _setup_repo(fake_github)
+    server = github_servers.start({"repo": {"name": REPO}}, tokens)
+    body = json.dumps(_status_payload("b" * 40))[:-1].encode() + b', "target_url": 1e400}'
+    delivery = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+        response = await client.post(
+            "/webhook_server", content=body, headers=server.signed_headers("status", body, delivery)
+        )
+    assert response.status_code == 200, response.text
+    row = await server.wait_finished(delivery)
+    calls = len(fake_github.calls())
+    assert (row.status, row.outcome) == ("failed", "failed")
+    assert row.error is not None
+    assert row.error.startswith("InvalidJsonError: Number out of range")
+    summary = server.summary_of(delivery)
+    assert (summary["status"], summary["repository"], summary["event_type"]) == ("failed", "repo", "status")
+    assert len(fake_github.calls()) == calls  # nothing was asked of GitHub for it

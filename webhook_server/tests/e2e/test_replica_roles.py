@@ -5,9 +5,11 @@ no worker ran."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import httpx
+import psutil
 
 from webhook_server.tests.commands.world import APPROVER, AUTHOR, REPO
 from webhook_server.tests.e2e.replica_support import (
@@ -18,7 +20,16 @@ from webhook_server.tests.e2e.replica_support import (
     role_replica,
     wait_all_finished,
 )
+from webhook_server.tests.e2e.server_process import ServerProcess
 from webhook_server.tests.fake_github.api import FakeGitHub
+
+
+def thread_niceness(server: ServerProcess) -> set[int]:
+    """The niceness of every thread of a running server process."""
+    assert server.process is not None
+    threads = psutil.Process(server.process.pid).threads()
+    assert len(threads) > 1  # the ledger thread and executors exist by now
+    return {os.getpriority(os.PRIO_PROCESS, thread.id) for thread in threads}
 
 
 async def test_intake_records_and_the_worker_processes(
@@ -37,6 +48,7 @@ async def test_intake_records_and_the_worker_processes(
             accepted = await post(client, intake.base_url, hold_id, hold)
             await wait_all_finished(postgres_url, timeout=60)
             labels_after_hold = fake.labels(REPO, number)
+            intake_niceness, worker_niceness = thread_niceness(intake), thread_niceness(worker)
 
             worker.stop()
             cancel_id, _, cancel = await comment_delivery(fake, number, "/hold cancel", APPROVER)
@@ -49,6 +61,9 @@ async def test_intake_records_and_the_worker_processes(
         intake.stop()
         worker.stop()
 
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert intake_niceness == {base}  # the intake keeps its priority
+    assert worker_niceness == {max(base, 10)}  # worker-niceness' default, on every thread it started
     assert refused.status_code == 503
     assert refused.json() == {"detail": "this replica does not accept deliveries (role worker)"}
     assert accepted.status_code == 200
