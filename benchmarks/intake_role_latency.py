@@ -38,6 +38,7 @@ from .scale_out import (
     edit_deliveries,
     ledger_progress,
     load_average,
+    main_thread_schedule,
     percentile,
     pin,
     prepare_repository,
@@ -92,8 +93,10 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
             renice(os.getpid(), args.nice_fake, children=False)
         setup.fake.inject_latency(args.latency)
         poster.post(cluster.intake_ports, warm_up, min(args.concurrency, len(warm_up)))
+        loop_before = main_thread_schedule(_pid_of(cluster.intake))
         with cpu_meter(process_pids(cluster, None if sqlite else setup.postgres.pid)) as cpu:
             measured = poster.post(cluster.intake_ports, burst, args.concurrency)
+        loop_after = main_thread_schedule(_pid_of(cluster.intake))
         progress = None if sqlite else ledger_progress(url)
     finally:
         cluster.stop()
@@ -112,6 +115,8 @@ def measure(args: argparse.Namespace, setup: Setup, poster: Poster, *, intake_ro
         print(f"  ledger_after_burst recorded {progress.total}, finished {progress.finished} (warm-up included)")
     print("  cpu_seconds " + " ".join(f"{process}={seconds:.1f}" for process, seconds in cpu.items()), end=" ")
     print(f"poster={measured.poster_cpu:.1f}")
+    on_cpu, waiting = (after - before for after, before in zip(loop_after, loop_before, strict=True))
+    print(f"  intake_event_loop on_cpu {on_cpu:.2f} s, ready_but_waiting_for_a_cpu {waiting:.2f} s")
     print(f"  load_average {load_average()}")
 
 

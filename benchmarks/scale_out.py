@@ -413,6 +413,13 @@ def cpu_meter(pids: dict[str, int]) -> Iterator[dict[str, float]]:
         used.update({name: after[name] - before[name] for name in pids})
 
 
+def main_thread_schedule(pid: int) -> tuple[float, float]:
+    """Seconds the process's main thread (the event loop) has run on a CPU and has waited, ready, for one
+    (`/proc/PID/schedstat`): a ready loop that waits is losing the CPU to other processes."""
+    on_cpu, waiting, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
 def process_pids(cluster: Cluster, postgres_pid: int | None) -> dict[str, int]:
     """The pids to meter: each server process, PostgreSQL (postmaster and its backends), this process."""
     pids = {"intake": _pid(cluster.intake)}

@@ -62,7 +62,7 @@ def create_app(config: ServerConfig, role: Role = Role.ALL) -> FastAPI:
             await viewer.stop()
             await runtime.stop()
 
-    app = FastAPI(title="github-webhook-server", lifespan=lifespan)
+    app = intake.IntakeFirstApp(title="github-webhook-server", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.config_provider = runtime.current_config
     app.state.ip_allowlist = runtime.ip_allowlist
@@ -75,6 +75,5 @@ def create_app(config: ServerConfig, role: Role = Role.ALL) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(build_explain_router(runtime.explain, viewer_auth(config)))
     viewer = _install_viewer(app, config, runtime)
-    app.add_middleware(intake.IntakeFastPath)  # acknowledgements skip FastAPI's routing (web/intake.py)
     app.state.log_viewer = viewer
     return app

@@ -52,7 +52,7 @@ async def test_trailing_slash_is_an_alias(offline_server: RunningServer) -> None
 
 
 async def test_intake_route_stays_declared_behind_the_fast_path(offline_server: RunningServer) -> None:
-    """`IntakeFastPath` answers the POSTs; the route itself still serves the schema and other methods."""
+    """`IntakeFirstApp` answers the POSTs; the route itself still serves the schema and other methods."""
     async with httpx.AsyncClient(base_url=offline_server.base_url) as client:
         wrong_method = await client.get("/webhook_server")
         schema = (await client.get("/openapi.json")).json()
