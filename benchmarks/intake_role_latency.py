@@ -7,13 +7,15 @@ same PostgreSQL ledger process them against the fake (`--latency` seconds per AP
 burst (new deliveries) against a single `--role all` process (PostgreSQL ledger too by default, or the
 default SQLite file with `--all-ledger sqlite`), which acknowledges and processes on one event loop.
 
-Emulations of a deployment where intake does not share its CPU with processing: `--intakes N` posts
-round-robin to N intake processes (replicas behind a load balancer); `--pin` keeps the intake on CPU 0 and
-the workers and the fake on CPU 1; `--nice-workers` and `--nice-fake` lower the CPU priority of the workers
-and of this process (the fake GitHub, whose CPU is GitHub's in a real deployment).
+The workers run at their configured `worker-niceness` (default 10). Emulations of a deployment where
+intake does not share its CPU with processing: `--intakes N` posts round-robin to N intake processes
+(replicas behind a load balancer); `--pin` keeps the intake on CPU 0 and the workers and the fake on CPU 1;
+`--nice-workers` sets the workers' niceness afterwards, `--nice-fake` lowers the CPU priority of this
+process (the fake GitHub, whose CPU is GitHub's in a real deployment).
 
 Printed per setup (`name value unit`): ack p50/p90/p99/max, the burst's length, how many deliveries were
-finished by the end of the burst, and the CPU seconds of each process during the burst.
+finished by the end of the burst, the CPU seconds of each process during the burst, and how long the
+intake's event loop ran and how long it was ready but waiting for a CPU (taken by other processes).
 
 Usage: `uv run python -m benchmarks.intake_role_latency [--deliveries 2000] [--concurrency 200] [--workers 2]`
 """
