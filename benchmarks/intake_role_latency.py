@@ -7,7 +7,7 @@ same PostgreSQL ledger process them against the fake (`--latency` seconds per AP
 burst (new deliveries) against a single `--role all` process (PostgreSQL ledger too by default, or the
 default SQLite file with `--all-ledger sqlite`), which acknowledges and processes on one event loop.
 
-The workers run at their configured `worker-niceness` (default 10). Emulations of a deployment where
+The workers run at their configured `worker-niceness` (default 19). Emulations of a deployment where
 intake does not share its CPU with processing: `--intakes N` posts round-robin to N intake processes
 (replicas behind a load balancer); `--pin` keeps the intake on CPU 0 and the workers and the fake on CPU 1;
 `--nice-workers` sets the workers' niceness afterwards, `--nice-fake` lowers the CPU priority of this

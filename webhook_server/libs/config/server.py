@@ -120,7 +120,7 @@ class ServerConfig:
     sandbox: SandboxConfig = SandboxConfig()
     ledger_url: str | None = None
     ledger_lease_seconds: int = 30
-    worker_niceness: int = 10
+    worker_niceness: int = 19
     github_writes_per_minute: float | None = None
     _entries: tuple[RepositoryEntry, ...] = field(init=False, repr=False, compare=False)
 
@@ -229,6 +229,6 @@ def server_config_from_document(data_dir: Path, document: Mapping[str, Any]) -> 
         sandbox=_sandbox_config(document),
         ledger_url=document.get("ledger-url"),
         ledger_lease_seconds=document.get("ledger-lease-seconds", 30),
-        worker_niceness=document.get("worker-niceness", 10),
+        worker_niceness=document.get("worker-niceness", 19),
         github_writes_per_minute=document.get("github-writes-per-minute"),
     )

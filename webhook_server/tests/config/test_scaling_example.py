@@ -78,3 +78,12 @@ def test_documented_ledger_url_reaches_the_compose_database_and_validates() -> N
     for url in documented:
         assert expected.fullmatch(url), url
         snapshot(minimal_config(ledger_url=url))  # raises ConfigError if the schema refuses it
+
+
+def test_workers_yield_the_cpu_to_the_intake() -> None:
+    services = compose()["services"]
+    weights = {name: service.get("cpu_shares", 1024) for name, service in services.items() if name != "postgres"}
+    intake = [weight for name, weight in weights.items() if role_of(services[name]) == "intake"]
+    workers = [weight for name, weight in weights.items() if role_of(services[name]) == "worker"]
+    assert workers
+    assert max(workers) < min(intake)

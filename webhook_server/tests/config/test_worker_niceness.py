@@ -30,14 +30,14 @@ BASE = os.getpriority(os.PRIO_PROCESS, 0)
 @pytest.mark.parametrize(
     ("role", "niceness", "starting_at", "expected"),
     [
-        (Role.WORKER, 10, BASE, max(BASE, 10)),
         (Role.WORKER, 19, BASE, 19),
+        (Role.WORKER, 10, BASE, max(BASE, 10)),
         (Role.WORKER, 0, BASE, BASE),
         (Role.WORKER, 5, max(BASE, 15), max(BASE, 15)),  # never raised back
         (Role.INTAKE, 10, BASE, BASE),
         (Role.ALL, 10, BASE, BASE),  # processing and intake share the process: nothing to favour
     ],
-    ids=["worker-default", "worker-lowest", "worker-zero", "worker-already-lower", "intake", "all"],
+    ids=["worker-default-lowest", "worker-ten", "worker-zero", "worker-already-lower", "intake", "all"],
 )
 def test_niceness(role: Role, niceness: int, starting_at: int, expected: int) -> None:
     assert niceness_after(role, niceness, starting_at=starting_at) == expected
