@@ -17,4 +17,4 @@ class AcceptedDelivery:
     event: str
     headers: dict[str, str]
     body: bytes
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # only the fields intake reads (web/intake_fields.py); workers parse `body`
