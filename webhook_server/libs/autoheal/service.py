@@ -72,7 +72,8 @@ class AutoHeal:
         interval = auto_heal_config(self._config()).reconcile_interval
         timeout = interval.total_seconds() if interval is not None else None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._gap.wait(), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: on Python 3.11 it can lose a cancellation
+                await self._gap.wait()
         if self._gap.is_set():
             self._gap.clear()
             LOGGER.info("Missed deliveries were recovered; reconciling open pull requests shortly")

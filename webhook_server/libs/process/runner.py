@@ -256,9 +256,15 @@ async def _wait_or_terminate(
 
 
 async def _drain(protocol: _CaptureProtocol) -> None:
-    """Wait for the pipes to close (bounded: a process that left the group may hold them open)."""
+    """Wait for the pipes to close (bounded: a process that left the group may hold them open).
+
+    `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` returns normally when the caller is
+    cancelled in the same loop turn as the pipes close. That lost the cancellation of a superseded check
+    job between two of its commands, and the job then ran its full course (a PR's next push waited for it).
+    """
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(protocol.closed.wait(), PIPE_DRAIN_SECONDS)
+        async with asyncio.timeout(PIPE_DRAIN_SECONDS):
+            await protocol.closed.wait()
 
 
 async def _terminate_shielded(pgid: int, protocol: _CaptureProtocol, grace_seconds: float) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from webhook_server.libs.process.runner import BoundedCapture, command_environment, cut_for_log, run_command
+from webhook_server.libs.process.runner import (
+    BoundedCapture,
+    _CaptureProtocol,
+    _drain,
+    command_environment,
+    cut_for_log,
+    run_command,
+)
 from webhook_server.utils.masking import SECRETS
 
 
@@ -213,3 +220,16 @@ async def test_debug_lines_are_masked_and_cut(tmp_path: Path, caplog: pytest.Log
     stderr_line = next(message for message in messages if message.startswith("Command stderr: "))
     assert stderr_line.endswith("... [truncated 400 chars]")
     assert not any("secret-value" in message for message in messages)
+
+
+async def test_a_cancellation_as_the_pipes_close_is_not_lost() -> None:
+    """The caller is cancelled in the loop turn in which a finished command's pipes close: the cancellation
+    reaches it. Python 3.11's `wait_for` returned normally here, so a superseded check job, cancelled
+    between two of its commands, ran its full course while the PR's next push waited for it."""
+    protocol = _CaptureProtocol(None)
+    drain = asyncio.create_task(_drain(protocol))
+    await asyncio.sleep(0)  # draining: waiting for the pipes
+    protocol.connection_lost(None)  # the pipes close ...
+    drain.cancel()  # ... as the job is cancelled
+    with pytest.raises(asyncio.CancelledError):
+        await drain
