@@ -34,13 +34,17 @@ class _RecordingSink:
         return True
 
 
-def _app_without_intake_route(sink: _RecordingSink, rejected: list[int]) -> FastAPI:
-    app = IntakeFirstApp()
+def _with_intake_state(app: FastAPI, sink: _RecordingSink, rejected: list[int]) -> FastAPI:
+    """`app` with what intake reads from the application state: no allowlist, the secret, the sink."""
     app.state.ip_allowlist = IpAllowlist(AllowlistSources(github_meta_url=None, cloudflare_url=None))
     app.state.config_provider = _Settings
     app.state.delivery_sink = sink
     app.state.on_rejected = rejected.append
     return app
+
+
+def _app_without_intake_route(sink: _RecordingSink, rejected: list[int]) -> FastAPI:
+    return _with_intake_state(IntakeFirstApp(), sink, rejected)
 
 
 def _headers(delivery: str) -> dict[str, str]:
@@ -95,12 +99,8 @@ async def test_fast_path_rejections_are_counted() -> None:
 def _app_with_declared_route(sink: _RecordingSink, rejected: list[int]) -> FastAPI:
     """A plain FastAPI app with the intake router: the declared route answers, not the fast path."""
     app = FastAPI()
-    app.state.ip_allowlist = IpAllowlist(AllowlistSources(github_meta_url=None, cloudflare_url=None))
-    app.state.config_provider = _Settings
-    app.state.delivery_sink = sink
-    app.state.on_rejected = rejected.append
     app.include_router(router)
-    return app
+    return _with_intake_state(app, sink, rejected)
 
 
 async def _answer(app: FastAPI, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, list[tuple[str, str]]]:
