@@ -72,8 +72,7 @@ class AutoHeal:
         interval = auto_heal_config(self._config()).reconcile_interval
         timeout = interval.total_seconds() if interval is not None else None
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):  # not wait_for: on Python 3.11 it can lose a cancellation
-                await self._gap.wait()
+            await asyncio.wait_for(self._gap.wait(), timeout)
         if self._gap.is_set():
             self._gap.clear()
             LOGGER.info("Missed deliveries were recovered; reconciling open pull requests shortly")

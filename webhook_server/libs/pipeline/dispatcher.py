@@ -300,8 +300,7 @@ class Dispatcher:
     async def _until_lane_ends(self, seconds: float) -> None:
         """Wait for the next poll: `seconds`, or less when a lane of this replica ends (a slot is free again)."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):  # not wait_for: on Python 3.11 it can lose a cancellation
-                await self._lane_ended.wait()
+            await asyncio.wait_for(self._lane_ended.wait(), seconds)
         self._lane_ended.clear()
 
     async def _grant(self, turn: _Turn) -> None:

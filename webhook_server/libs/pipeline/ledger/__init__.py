@@ -306,8 +306,7 @@ class Ledger:
             if remaining <= 0:
                 raise TimeoutError(f"delivery {delivery_id} did not finish within {timeout} s")
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(remaining, _FINISH_POLL_SECONDS)):  # wait_for may lose a cancel
-                    await signal.wait()
+                await asyncio.wait_for(signal.wait(), min(remaining, _FINISH_POLL_SECONDS))
 
     async def queue_depth(self) -> int:
         """Number of queued deliveries not yet in a lane phase."""
